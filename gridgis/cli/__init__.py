@@ -1,0 +1,1 @@
+"""The ``gridgis`` command line: thin click commands over the library."""

@@ -1,0 +1,79 @@
+"""The ``gridgis`` click group and its error handling.
+
+Commands are registered explicitly at the bottom so that ``tests/test_cli_main.py``
+can check every one is reachable. Command modules import heavy libraries inside
+their functions, which keeps ``gridgis --help`` fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from gridgis import __version__
+from gridgis.errors import GridgisError
+
+logger = logging.getLogger("gridgis")
+
+
+class GridgisGroup(click.Group):
+    """A click group that turns gridgis errors into one sentence and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the chosen command, translating errors for the terminal."""
+        try:
+            return super().invoke(ctx)
+        except GridgisError as error:
+            if ctx.meta.get("gridgis.verbose", 0) > 0:
+                traceback.print_exc()
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("Interrupted; nothing was changed.", err=True)
+            ctx.exit(130)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as error:  # a bug: still one sentence unless --verbose
+            if ctx.meta.get("gridgis.verbose", 0) > 0:
+                traceback.print_exc()
+            click.echo(
+                f"Internal error: {type(error).__name__}: {error} "
+                "(run with --verbose for the traceback and please report it)",
+                err=True,
+            )
+            ctx.exit(1)
+
+
+@click.group(cls=GridgisGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More detail; -v shows tracebacks.")
+@click.option("-q", "--quiet", count=True, help="Only warnings and errors.")
+@click.version_option(__version__, prog_name="gridgis")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
+    """Work-safety supervision grids for a county: divide, code, assign, map and file.
+
+    Every command reads and writes one project GeoPackage. Commands that change
+    it add one version; a command that fails leaves the file untouched.
+    """
+    ctx.meta["gridgis.verbose"] = verbose
+    level = logging.INFO - 10 * verbose + 10 * quiet
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.handlers[:] = [handler]
+    logger.setLevel(max(logging.DEBUG, min(level, logging.ERROR)))
+    logger.propagate = False
+
+
+def _register() -> None:
+    # Imported here so the group exists before the command modules need it.
+    from gridgis.cli import check, demo, init
+
+    for command in (init.init, check.check, demo.demo):
+        cli.add_command(command)
+
+
+_register()

@@ -1,0 +1,1 @@
+"""Territorial division: split villages into balanced, compact base grids."""

@@ -1,0 +1,1 @@
+"""The edges: vector files, ledgers, encodings, CRS normalisation and the project store."""

@@ -1,0 +1,1 @@
+"""Outputs for people: HTML maps, Excel tables, notices and figures."""
