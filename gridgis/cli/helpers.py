@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+import unicodedata
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -26,3 +28,28 @@ def progress_bar(items: Iterable[T], *, total: int | None = None, label: str = "
 def echo_err(message: str) -> None:
     """Write one line to stderr."""
     click.echo(message, err=True)
+
+
+def command_line() -> str:
+    """Return the command line as typed, for the version log."""
+    import shlex
+
+    arguments = sys.argv[1:] if sys.argv and "gridgis" in Path(sys.argv[0]).name else []
+    return " ".join(["gridgis", *(shlex.quote(arg) for arg in arguments)])
+
+
+def display_width(text: str) -> int:
+    """Terminal columns a string takes: CJK characters are two wide."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def format_table(rows: list[list[object]], headers: list[str]) -> str:
+    """Lay rows out as an aligned plain-text table that keeps CJK text aligned."""
+    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [max(display_width(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(value + " " * (widths[i] - display_width(value)) for i, value in enumerate(row)).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])

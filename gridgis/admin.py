@@ -1,0 +1,511 @@
+"""The administrative hierarchy: county ▸ township ▸ village.
+
+Codes follow the statistical division code (GB/T 2260 county code + 3-digit
+township part + 3-digit village part). A boundary file may hold any of the
+three levels; the level of each feature comes from its code, missing upper
+levels are built by dissolving, and every code must nest in its parent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gridgis.crs import CGCS2000
+from gridgis.errors import InputDataError
+
+logger = logging.getLogger(__name__)
+
+LEVELS = ("county", "township", "village")
+LEVEL_BY_LENGTH = {6: "county", 9: "township", 12: "village"}
+PARENT_LEVEL = {"township": "county", "village": "township"}
+
+# Township part ranges of the statistical division code.
+TOWNSHIP_KINDS = (
+    (1, 99, "street", "街道"),
+    (100, 199, "town", "镇"),
+    (200, 399, "township", "乡"),
+    (400, 599, "other", "其他"),
+)
+# Village part: 001-199 residents' committees, 200-399 villagers' committees,
+# 400-599 other village-level units.
+VILLAGE_PART_MAX = 599
+
+CODE_FIELD_ALIASES = ("code", "adcode", "xzqdm", "dm", "qhdm", "区划代码", "行政区划代码", "代码",
+                      "统计用区划代码", "village_code", "cun_code", "zldwdm")
+NAME_FIELD_ALIASES = ("name", "xzqmc", "mc", "qhmc", "名称", "区划名称", "行政区划名称", "村名",
+                      "村名称", "社区名称", "乡镇名称", "village", "village_name", "zldwmc")
+HOUSEHOLD_FIELD_ALIASES = ("households", "household", "hh", "户数", "总户数", "hushu")
+
+_CODE_PATTERN = re.compile(r"^(\d{6}|\d{9}|\d{12})$")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass
+class AdminBuild:
+    """Admin units built from boundary files, and what was done to them."""
+
+    units: gpd.GeoDataFrame
+    repaired: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+# -- codes -----------------------------------------------------------------------
+def normalise_codes(values: pd.Series) -> pd.Series:
+    """Turn code values (text or numbers) into canonical 6-, 9- or 12-digit strings.
+
+    Statistical datasets often pad upper levels to 12 digits with zeros
+    (``640122100000`` for a town, ``640122000000`` for the county); those are
+    shortened to the level they stand for. Values that are not codes become NA.
+
+    Parameters
+    ----------
+    values : Series
+        Raw code values.
+
+    Returns
+    -------
+    Series of str
+        Canonical codes, NA where the value is not a code.
+    """
+    text = values.astype(object).where(values.notna(), None).map(_code_text)
+    text = pd.Series(text, index=values.index, dtype=object)
+    valid = text.map(lambda value: value is not None and bool(_CODE_PATTERN.match(value)))
+    text = text.where(valid, None)
+    twelve = text.str.len() == 12
+    text = text.where(~(twelve & text.str.endswith("000")), text.str[:9])
+    nine = text.str.len() == 9
+    text = text.where(~(nine & text.str.endswith("000")), text.str[:6])
+    return text
+
+
+def _code_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (float, np.floating)):
+        if not np.isfinite(value) or value != int(value):
+            return None
+        return str(int(value))
+    return str(value).strip()
+
+
+def level_of(codes: pd.Series) -> pd.Series:
+    """Return each code's level (county, township or village) from its length."""
+    return codes.str.len().map(LEVEL_BY_LENGTH)
+
+
+def parent_of(codes: pd.Series) -> pd.Series:
+    """Return each code's parent code (None for a county)."""
+    lengths = codes.str.len()
+    return codes.where(lengths > 6).str[:-3].where(lengths > 6, None)
+
+
+def township_kind(part: int) -> tuple[str, str] | None:
+    """Return the (English, Chinese) kind of a township part, or None if out of range."""
+    for low, high, kind, chinese in TOWNSHIP_KINDS:
+        if low <= part <= high:
+            return kind, chinese
+    return None
+
+
+def code_problems(codes: pd.Series) -> pd.Series:
+    """Explain what is wrong with each admin code, or None where it is sound.
+
+    Checks the format, the township part ranges (001-099 street, 100-199 town,
+    200-399 township, 400-599 other), the village part range (001-599) and
+    uniqueness.
+
+    Parameters
+    ----------
+    codes : Series of str
+        Canonical codes as stored in the project.
+
+    Returns
+    -------
+    Series of str or None
+        A reason per code.
+    """
+    reasons = pd.Series(None, index=codes.index, dtype=object)
+    text = codes.astype(object).where(codes.notna(), "")
+    bad_format = ~text.map(lambda value: bool(_CODE_PATTERN.match(str(value))))
+    reasons[bad_format] = "code is not 6, 9 or 12 digits"
+    lengths = text.str.len()
+    township_part = pd.to_numeric(text.str[6:9].where(lengths >= 9), errors="coerce")
+    out_of_range = township_part.notna() & ~township_part.map(
+        lambda part: township_kind(int(part)) is not None if pd.notna(part) else True
+    )
+    reasons[out_of_range & reasons.isna()] = (
+        "township part " + text.str[6:9] + " is outside 001-599 "
+        "(001-099 street, 100-199 town, 200-399 township, 400-599 other)"
+    )
+    village_part = pd.to_numeric(text.str[9:12].where(lengths == 12), errors="coerce")
+    bad_village = village_part.notna() & ((village_part < 1) | (village_part > VILLAGE_PART_MAX))
+    reasons[bad_village & reasons.isna()] = (
+        "village part " + text.str[9:12] + " is outside 001-599"
+    )
+    duplicated = text.duplicated(keep=False) & (text != "")
+    reasons[duplicated & reasons.isna()] = "code is not unique"
+    return reasons
+
+
+# -- field detection ----------------------------------------------------------------
+def detect_fields(
+    frame: pd.DataFrame,
+    *,
+    code_field: str | None = None,
+    name_field: str | None = None,
+    source: str = "input",
+) -> tuple[str, str]:
+    """Find the code field and the name field of a boundary table.
+
+    A code field holds only 6-, 9- or 12-digit codes; a name field holds text
+    with Chinese characters. When several fields qualify, one whose name is a
+    well-known alias (``code``, ``区划代码``, ``name``, ``名称`` …) wins; if
+    that does not settle it, the choice is left to the user.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The attribute table.
+    code_field, name_field : str, optional
+        Explicit choices, which are only checked.
+    source : str
+        The file name, for messages.
+
+    Returns
+    -------
+    (str, str)
+        The code field and the name field.
+
+    Raises
+    ------
+    InputDataError
+        If a field is missing, absent or ambiguous; the message lists the candidates.
+    """
+    columns = [c for c in frame.columns if c != "geometry"]
+    if code_field is not None:
+        if code_field not in columns:
+            raise InputDataError(
+                f"{source}: no field {code_field!r} for --code-field; fields are {', '.join(columns)}"
+            )
+    else:
+        candidates = [c for c in columns if _looks_like_codes(frame[c])]
+        code_field = _pick(candidates, CODE_FIELD_ALIASES, "code", "--code-field", source, columns)
+    if name_field is not None:
+        if name_field not in columns:
+            raise InputDataError(
+                f"{source}: no field {name_field!r} for --name-field; fields are {', '.join(columns)}"
+            )
+    else:
+        candidates = [c for c in columns if c != code_field and _looks_like_names(frame[c])]
+        name_field = _pick(candidates, NAME_FIELD_ALIASES, "name", "--name-field", source, columns)
+    return code_field, name_field
+
+
+def _looks_like_codes(values: pd.Series) -> bool:
+    present = values.dropna()
+    if present.empty:
+        return False
+    if not (pd.api.types.is_integer_dtype(present) or pd.api.types.is_float_dtype(present)
+            or pd.api.types.is_string_dtype(present) or present.dtype == object):
+        return False
+    return bool(normalise_codes(present).notna().all())
+
+
+def _looks_like_names(values: pd.Series) -> bool:
+    present = values.dropna()
+    if present.empty or not (pd.api.types.is_string_dtype(present) or present.dtype == object):
+        return False
+    text = present.astype(str)
+    return bool(text.map(lambda value: bool(_CJK.search(value))).mean() >= 0.8)
+
+
+def _pick(
+    candidates: list[str],
+    aliases: tuple[str, ...],
+    what: str,
+    option: str,
+    source: str,
+    columns: list[str],
+) -> str:
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise InputDataError(
+            f"{source}: found no {what} field (fields: {', '.join(columns)}); "
+            f"name it with {option}"
+        )
+    lowered = {alias.lower() for alias in aliases}
+    known = [c for c in candidates if str(c).lower() in lowered]
+    if len(known) == 1:
+        return known[0]
+    raise InputDataError(
+        f"{source}: the {what} field is ambiguous; candidates are {', '.join(candidates)}; "
+        f"choose one with {option}"
+    )
+
+
+def _household_field(frame: pd.DataFrame) -> str | None:
+    lowered = {alias.lower() for alias in HOUSEHOLD_FIELD_ALIASES}
+    for column in frame.columns:
+        if str(column).lower() in lowered and pd.api.types.is_numeric_dtype(frame[column]):
+            return column
+    return None
+
+
+# -- building the hierarchy ------------------------------------------------------------
+def build_admin_units(
+    sources: list[tuple[str, gpd.GeoDataFrame]],
+    *,
+    code_field: str | None = None,
+    name_field: str | None = None,
+    county_names: dict[str, str] | None = None,
+) -> AdminBuild:
+    """Build the county ▸ township ▸ village hierarchy from boundary tables.
+
+    Parameters
+    ----------
+    sources : list of (str, GeoDataFrame)
+        Each boundary table (in CGCS2000) with the name of its file.
+    code_field, name_field : str, optional
+        Field names, applied to every source; detected per source otherwise.
+    county_names : dict, optional
+        Known county names by code, used to name a county built by dissolving.
+
+    Returns
+    -------
+    AdminBuild
+        ``units`` has columns ``code``, ``name``, ``level``, ``parent_code``,
+        ``households``, ``origin`` (``input`` or ``dissolved``), ``source``,
+        ``attributes`` (the other fields as JSON) and MultiPolygon geometry,
+        ordered by code; ``repaired`` lists every geometry that was repaired.
+
+    Raises
+    ------
+    InputDataError
+        For missing codes, duplicate codes, codes of several counties, codes
+        whose parent is missing, null or non-polygonal geometry.
+    """
+    notes: list[str] = []
+    frames = [
+        _standardise(frame, source, code_field=code_field, name_field=name_field)
+        for source, frame in sources
+    ]
+    units = pd.concat(frames, ignore_index=True)
+    units = gpd.GeoDataFrame(units, geometry="geometry", crs=CGCS2000)
+    _check_duplicates(units)
+    counties = sorted(set(units["code"].str[:6]))
+    if len(counties) > 1:
+        raise InputDataError(
+            f"the boundaries span several counties ({', '.join(counties)}); "
+            "a project holds one county"
+        )
+    units, repaired = _repair(units)
+    units = _complete_hierarchy(units, notes, county_names or {})
+    units["parent_code"] = parent_of(units["code"])
+    units = units.sort_values("code", kind="stable").reset_index(drop=True)
+    columns = ["code", "name", "level", "parent_code", "households", "origin", "source",
+               "attributes", "geometry"]
+    return AdminBuild(gpd.GeoDataFrame(units[columns], crs=CGCS2000), repaired, notes)
+
+
+def _standardise(
+    frame: gpd.GeoDataFrame, source: str, *, code_field: str | None, name_field: str | None
+) -> pd.DataFrame:
+    code_column, name_column = detect_fields(
+        frame, code_field=code_field, name_field=name_field, source=source
+    )
+    codes = normalise_codes(frame[code_column])
+    bad = codes.isna()
+    if bad.any():
+        examples = ", ".join(repr(v) for v in frame.loc[bad, code_column].head(5))
+        raise InputDataError(
+            f"{source}: {int(bad.sum())} features have no valid 6-, 9- or 12-digit code "
+            f"in field {code_column!r} (e.g. {examples})"
+        )
+    _check_geometry_types(frame, codes, source)
+    household_column = _household_field(frame)
+    extra = [c for c in frame.columns if c not in {code_column, name_column, household_column, "geometry"}]
+    attributes = (
+        frame[extra].astype(object).where(frame[extra].notna(), None).apply(
+            lambda row: json.dumps({k: _json_value(v) for k, v in row.items()}, ensure_ascii=False,
+                                   sort_keys=True),
+            axis=1,
+        )
+        if extra
+        else pd.Series("{}", index=frame.index)
+    )
+    households = (
+        pd.to_numeric(frame[household_column], errors="coerce").round().astype("Int64")
+        if household_column
+        else pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    )
+    return pd.DataFrame({
+        "code": codes.astype(str),
+        "name": frame[name_column].astype(object).where(frame[name_column].notna(), "").astype(str).str.strip(),
+        "level": level_of(codes),
+        "households": households,
+        "origin": "input",
+        "source": source,
+        "attributes": attributes,
+        "geometry": frame.geometry.values,
+    })
+
+
+def _json_value(value: object) -> object:
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _check_geometry_types(frame: gpd.GeoDataFrame, codes: pd.Series, source: str) -> None:
+    missing = frame.geometry.isna().to_numpy()
+    if missing.any():
+        raise InputDataError(
+            f"{source}: {int(missing.sum())} features have no geometry "
+            f"(codes {', '.join(codes[missing].head(5))})"
+        )
+    kinds = frame.geom_type
+    wrong = ~kinds.isin(["Polygon", "MultiPolygon"])
+    if wrong.any():
+        summary = ", ".join(f"{kind} ×{count}" for kind, count in kinds[wrong].value_counts().items())
+        raise InputDataError(
+            f"{source}: boundaries must be polygons, but {int(wrong.sum())} features are "
+            f"{summary} (codes {', '.join(codes[wrong].head(5))})"
+        )
+
+
+def _check_duplicates(units: pd.DataFrame) -> None:
+    duplicated = units["code"].duplicated(keep=False)
+    if duplicated.any():
+        groups = units[duplicated].groupby("code")["source"].apply(lambda s: "/".join(sorted(set(s))))
+        listed = ", ".join(f"{code} ({where})" for code, where in groups.head(8).items())
+        raise InputDataError(f"duplicate codes: {listed}; every admin unit needs its own code")
+
+
+def _repair(units: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Repair invalid polygons with make_valid, keeping only polygonal parts."""
+    geometry = units.geometry.values
+    invalid = ~shapely.is_valid(geometry)
+    empty_report = pd.DataFrame(columns=["code", "name", "source", "reason", "area_change"])
+    if not invalid.any():
+        units = units.copy()
+        units["geometry"] = _to_multipolygons(np.asarray(geometry))
+        return units, empty_report
+    before = np.asarray(geometry[invalid])
+    reasons = shapely.is_valid_reason(before)
+    fixed = shapely.make_valid(before, method="structure", keep_collapsed=False)
+    fixed = _polygonal_part(fixed)
+    area_before = shapely.area(shapely.make_valid(before))
+    change = np.where(area_before > 0, shapely.area(fixed) / np.where(area_before > 0, area_before, 1) - 1, 0)
+    report = pd.DataFrame({
+        "code": units.loc[invalid, "code"].to_numpy(),
+        "name": units.loc[invalid, "name"].to_numpy(),
+        "source": units.loc[invalid, "source"].to_numpy(),
+        "reason": reasons,
+        "area_change": change,
+    })
+    all_geometry = np.asarray(geometry).copy()
+    all_geometry[invalid] = fixed
+    emptied = shapely.is_empty(all_geometry)
+    if emptied.any():
+        raise InputDataError(
+            "repairing left no area for "
+            + ", ".join(units.loc[emptied, "code"].head(5))
+            + "; the boundary has collapsed to lines or points"
+        )
+    units = units.copy()
+    units["geometry"] = _to_multipolygons(all_geometry)
+    for row in report.itertuples():
+        logger.info("repaired %s %s (%s): %s", row.code, row.name, row.source, row.reason)
+    return units, report
+
+
+def _polygonal_part(geometries: np.ndarray) -> np.ndarray:
+    parts, index = shapely.get_parts(geometries, return_index=True)
+    keep = np.isin(shapely.get_type_id(parts), (3, 6))  # Polygon, MultiPolygon
+    merged = np.empty(len(geometries), dtype=object)
+    merged[:] = shapely.MultiPolygon()
+    if keep.any():
+        grouped = pd.Series(list(parts[keep])).groupby(index[keep]).agg(
+            lambda group: shapely.union_all(list(group))
+        )
+        merged[grouped.index.to_numpy()] = grouped.to_numpy()
+    return merged
+
+
+def _to_multipolygons(geometries: np.ndarray) -> np.ndarray:
+    single = shapely.get_type_id(geometries) == 3
+    result = np.asarray(geometries, dtype=object).copy()
+    if single.any():
+        result[single] = shapely.multipolygons(
+            np.asarray(geometries[single], dtype=object).reshape(-1, 1)
+        )
+    return result
+
+
+def _complete_hierarchy(
+    units: gpd.GeoDataFrame, notes: list[str], county_names: dict[str, str]
+) -> gpd.GeoDataFrame:
+    """Check nesting and dissolve the missing upper levels."""
+    villages = units[units["level"] == "village"]
+    townships = units[units["level"] == "township"]
+    counties = units[units["level"] == "county"]
+
+    if len(villages) and len(townships):
+        missing = ~villages["code"].str[:9].isin(townships["code"])
+        if missing.any():
+            bad = villages[missing]
+            listed = ", ".join(f"{c} {n}" for c, n in zip(bad["code"].head(5), bad["name"].head(5), strict=False))
+            raise InputDataError(
+                f"{int(missing.sum())} villages belong to townships missing from the township "
+                f"boundaries: {listed}"
+            )
+    built = []
+    if len(villages) and not len(townships):
+        townships = _dissolve(villages, villages["code"].str[:9], "township", {})
+        built.append(townships)
+        notes.append(
+            f"built {len(townships)} townships by dissolving their villages "
+            "(no township boundaries given; names are placeholders)"
+        )
+    if not len(counties):
+        lower = townships if len(townships) else villages
+        county = _dissolve(lower, lower["code"].str[:6], "county", county_names)
+        built.append(county)
+        notes.append(f"built the county {county['code'].iloc[0]} by dissolving its townships")
+    if built:
+        units = pd.concat([units, *built], ignore_index=True)
+    return gpd.GeoDataFrame(units, geometry="geometry", crs=CGCS2000)
+
+
+def _dissolve(
+    children: gpd.GeoDataFrame, parent_codes: pd.Series, level: str, names: dict[str, str]
+) -> gpd.GeoDataFrame:
+    geometry = children.geometry.values
+    codes = sorted(set(parent_codes))
+    # A loop over parents (a handful of townships), each a vectorised union.
+    unions = [shapely.union_all(geometry[(parent_codes == code).to_numpy()]) for code in codes]
+    households = children.groupby(parent_codes)["households"].sum(min_count=1)
+    label = {"township": "乡镇", "county": "县"}[level]
+    return gpd.GeoDataFrame({
+        "code": codes,
+        "name": [names.get(code, f"{label}{code}") for code in codes],
+        "level": level,
+        "households": pd.array([households.get(code, pd.NA) for code in codes], dtype="Int64"),
+        "origin": "dissolved",
+        "source": "",
+        "attributes": "{}",
+        "geometry": _to_multipolygons(np.asarray(unions, dtype=object)),
+    }, crs=CGCS2000)

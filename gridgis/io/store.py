@@ -1,0 +1,680 @@
+"""The project store: one GeoPackage per county project, with its history.
+
+Design
+------
+- **Layers with history.** The data layers (``admin_units``, ``grids``,
+  ``enterprises``, ``assignments``, ``staff``) never lose a row. Each row
+  carries ``valid_from`` (the version that wrote it) and ``valid_to`` (the
+  version that replaced or removed it, NULL while current). Reading "version
+  V" selects ``valid_from <= V AND (valid_to IS NULL OR valid_to > V)``.
+- **Versions.** The ``versions`` table has one row per change: id (1, 2, 3,
+  …), UTC time, the command line, a note, and the parent version.
+- **Atomic writes.** A write session works on a copy beside the project
+  (``.NAME.gpkg.PID.tmp.gpkg``) and swaps it in with :func:`os.replace` only when
+  the whole command succeeded. A command that fails or is killed leaves the
+  project byte-identical; a killed command's leftover copy is removed by the
+  next writer.
+- **One writer at a time.** Writers take an exclusive lock on the sidecar file
+  ``.NAME.gpkg.lock`` (``flock`` on POSIX, ``msvcrt.locking`` on Windows; the OS
+  releases it when a process dies). A second writer waits up to
+  :data:`DEFAULT_LOCK_TIMEOUT` seconds (environment variable
+  ``GRIDGIS_LOCK_TIMEOUT``), then fails with "project is in use". Readers
+  need no lock: they always see a whole file, old or new.
+- **Styled in QGIS.** Each spatial layer gets a default QGIS style in the
+  ``layer_styles`` table (see :mod:`gridgis.io.qgis_style`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from gridgis import __version__
+from gridgis.crs import CGCS2000
+from gridgis.errors import ProjectInUseError, StoreError
+from gridgis.io import gpkg
+from gridgis.io.qgis_style import style_for_layer
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+DEFAULT_LOCK_TIMEOUT = 10.0
+HISTORY_COLUMNS = ("valid_from", "valid_to")
+
+#: The layers that keep their history, and the column that identifies a row.
+VERSIONED_LAYERS: dict[str, str] = {
+    "admin_units": "code",
+    "grids": "grid_code",
+    "enterprises": "enterprise_id",
+    "assignments": "enterprise_id",
+    "staff": "staff_id",
+}
+
+
+@dataclass(frozen=True)
+class LayerChange:
+    """What one :meth:`ProjectWriter.put_layer` call changed."""
+
+    layer: str
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def is_empty(self) -> bool:
+        """Say whether nothing changed."""
+        return not (self.added or self.changed or self.removed)
+
+
+class ProjectReader:
+    """Read a project at its current or an earlier version.
+
+    Parameters
+    ----------
+    path : Path or str
+        The project GeoPackage.
+
+    Raises
+    ------
+    StoreError
+        If the file is missing or is not a gridgis project.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise StoreError(f"project {self.path} does not exist; create it with 'gridgis init'")
+        self._check_is_project()
+
+    def _connect(self) -> sqlite3.Connection:
+        return gpkg.connect(self.path)
+
+    def _check_is_project(self) -> None:
+        try:
+            with contextlib.closing(self._connect()) as connection:
+                ok = gpkg.has_table(connection, "versions") and gpkg.has_table(
+                    connection, "project_meta"
+                )
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path} is not a GeoPackage ({error})") from error
+        if not ok:
+            raise StoreError(f"{self.path} is a GeoPackage but not a gridgis project")
+
+    # -- versions and metadata -------------------------------------------------
+    def versions(self) -> pd.DataFrame:
+        """Return the version log: id, time, command, note, parent."""
+        with contextlib.closing(self._connect()) as connection:
+            return pd.read_sql_query(
+                "SELECT id, time, command, note, parent FROM versions ORDER BY id", connection
+            )
+
+    @property
+    def current_version(self) -> int:
+        """The newest version number (0 for a project being created)."""
+        with contextlib.closing(self._connect()) as connection:
+            row = connection.execute("SELECT max(id) FROM versions").fetchone()
+        return int(row[0] or 0)
+
+    def meta(self) -> dict[str, str]:
+        """Return the project's key/value metadata (county code, schema version, …)."""
+        with contextlib.closing(self._connect()) as connection:
+            rows = connection.execute("SELECT key, value FROM project_meta").fetchall()
+        return dict(rows)
+
+    def table_names(self) -> list[str]:
+        """List every layer and table the project holds."""
+        with contextlib.closing(self._connect()) as connection:
+            return gpkg.table_names(connection)
+
+    def has_layer(self, name: str) -> bool:
+        """Say whether a layer or table exists."""
+        return name in self.table_names()
+
+    def _resolve_version(self, version: int | None) -> int:
+        current = self.current_version
+        if version is None:
+            return current
+        if not 1 <= version <= current:
+            raise StoreError(
+                f"version {version} does not exist in {self.path.name}; "
+                f"versions run from 1 to {current}"
+            )
+        return version
+
+    # -- layers ----------------------------------------------------------------
+    def read_layer(
+        self,
+        name: str,
+        *,
+        version: int | None = None,
+        where: str | None = None,
+        columns: list[str] | None = None,
+    ) -> gpd.GeoDataFrame:
+        """Read the rows of a layer as they were at a version.
+
+        Parameters
+        ----------
+        name : str
+            Layer name; a layer with history is filtered to the version.
+        version : int, optional
+            Defaults to the current version.
+        where : str, optional
+            An extra OGR SQL attribute filter.
+        columns : list of str, optional
+            Attribute columns to read (default all).
+
+        Returns
+        -------
+        GeoDataFrame
+            In CGCS2000, with an empty frame if the layer does not exist yet.
+        """
+        version = self._resolve_version(version)
+        if not self.has_layer(name):
+            return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=CGCS2000))
+        filters = []
+        if name in VERSIONED_LAYERS:
+            filters.append(
+                f"valid_from <= {version} AND (valid_to IS NULL OR valid_to > {version})"
+            )
+        if where:
+            filters.append(f"({where})")
+        frame = pyogrio.read_dataframe(
+            self.path,
+            layer=name,
+            where=" AND ".join(filters) or None,
+            columns=columns,
+        )
+        if "valid_to" in frame.columns:
+            frame["valid_to"] = frame["valid_to"].astype("Int64")
+        if "valid_from" in frame.columns:
+            frame["valid_from"] = frame["valid_from"].astype("int64")
+        return frame
+
+    def read_table(self, name: str) -> pd.DataFrame:
+        """Read a non-spatial table (empty if it does not exist)."""
+        with contextlib.closing(self._connect()) as connection:
+            if not gpkg.has_table(connection, name):
+                return pd.DataFrame()
+            return gpkg.read_attribute_table(connection, name)
+
+
+class ProjectWriter(ProjectReader):
+    """Write one new version of a project; obtained from :func:`edit_project`.
+
+    All writes go to a private copy. :func:`edit_project` swaps it in when the
+    ``with`` block ends without an error.
+    """
+
+    def __init__(self, path: Path, *, version: int, command: str, note: str) -> None:
+        self.path = path
+        self.version = version
+        self.command = command
+        self.note = note
+        self.changes: list[LayerChange] = []
+        self._touched = False
+
+    @property
+    def touched(self) -> bool:
+        """Say whether anything was written in this session."""
+        return self._touched
+
+    def put_layer(
+        self, name: str, frame: gpd.GeoDataFrame, *, key: str | None = None
+    ) -> LayerChange:
+        """Make ``frame`` the current content of a layer with history.
+
+        Rows whose key is new are added; rows whose attributes or geometry
+        differ are closed (``valid_to``) and added again; rows missing from
+        ``frame`` are closed. Unchanged rows are left alone, so their history
+        stays one row.
+
+        Parameters
+        ----------
+        name : str
+            One of :data:`VERSIONED_LAYERS`.
+        frame : GeoDataFrame
+            The complete new content, in CGCS2000. Its key must be unique.
+        key : str, optional
+            The identifying column; defaults to the layer's own.
+
+        Returns
+        -------
+        LayerChange
+        """
+        key = key or VERSIONED_LAYERS[name]
+        frame = self._prepare(frame, key)
+        current = self.read_layer(name) if self.has_layer(name) else None
+        if current is None or current.empty:
+            self._append(name, frame)
+            change = LayerChange(name, added=frame[key].astype(str).tolist())
+            self.changes.append(change)
+            return change
+
+        columns = [column for column in frame.columns if column != "geometry"]
+        current = current.set_index(current[key].astype(str))
+        incoming = frame.set_index(frame[key].astype(str))
+        common = incoming.index.intersection(current.index)
+        same = _fingerprints(incoming.loc[common], columns) == _fingerprints(
+            current.loc[common], columns
+        )
+        changed = common[~same]
+        added = incoming.index.difference(current.index)
+        removed = current.index.difference(incoming.index)
+        to_close = changed.append(removed)
+        if len(to_close):
+            self._close_rows(name, key, list(to_close))
+        to_write = incoming.loc[added.append(changed)]
+        if len(to_write):
+            self._append(name, to_write.reset_index(drop=True))
+        change = LayerChange(
+            name,
+            added=sorted(added),
+            changed=sorted(changed),
+            removed=sorted(removed),
+            unchanged=int(same.sum()),
+        )
+        self.changes.append(change)
+        return change
+
+    def write_features(self, name: str, frame: gpd.GeoDataFrame) -> None:
+        """Replace a layer that keeps no history (check results, reports)."""
+        frame = frame.to_crs(CGCS2000) if frame.crs is not None else frame.set_crs(CGCS2000)
+        geometry_type = _layer_geometry_type(frame)
+        pyogrio.write_dataframe(
+            frame, self.path, layer=name, driver="GPKG", geometry_type=geometry_type
+        )
+        self._touched = True
+
+    def write_table(self, name: str, frame: pd.DataFrame, description: str = "") -> None:
+        """Replace a non-spatial table."""
+        with contextlib.closing(self._connect()) as connection:
+            gpkg.write_attribute_table(connection, name, frame, description=description)
+            connection.commit()
+        self._touched = True
+
+    def append_table(self, name: str, frame: pd.DataFrame, description: str = "") -> None:
+        """Append rows to a non-spatial table, creating it if needed."""
+        if frame.empty:
+            return
+        existing = self.read_table(name)
+        combined = frame if existing.empty else pd.concat([existing, frame], ignore_index=True)
+        self.write_table(name, combined, description)
+
+    # -- internals -------------------------------------------------------------
+    def _prepare(self, frame: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
+        if key not in frame.columns:
+            raise StoreError(f"cannot store rows without their key column {key!r}")
+        duplicated = frame[key][frame[key].duplicated()]
+        if len(duplicated):
+            raise StoreError(
+                f"cannot store duplicate {key} values: {', '.join(map(str, duplicated[:5]))}"
+            )
+        if frame.crs is None:
+            raise StoreError("cannot store geometry without a CRS")
+        frame = frame.to_crs(CGCS2000)
+        return frame.drop(columns=[c for c in HISTORY_COLUMNS if c in frame.columns])
+
+    def _append(self, name: str, frame: gpd.GeoDataFrame) -> None:
+        frame = frame.copy()
+        frame["valid_from"] = np.int64(self.version)
+        frame["valid_to"] = pd.array([None] * len(frame), dtype="Int64")
+        exists = self.has_layer(name)
+        pyogrio.write_dataframe(
+            frame,
+            self.path,
+            layer=name,
+            driver="GPKG",
+            append=exists,
+            geometry_type=None if exists else _layer_geometry_type(frame),
+        )
+        self._touched = True
+
+    def _close_rows(self, name: str, key: str, keys: list[str]) -> None:
+        with contextlib.closing(self._connect()) as connection:
+            connection.execute("CREATE TEMP TABLE closing (k TEXT PRIMARY KEY)")
+            connection.executemany("INSERT INTO closing VALUES (?)", [(k,) for k in keys])
+            connection.execute(
+                f'UPDATE "{name}" SET valid_to = ? '
+                f'WHERE valid_to IS NULL AND CAST("{key}" AS TEXT) IN (SELECT k FROM closing)',
+                (self.version,),
+            )
+            connection.commit()
+        self._touched = True
+
+    def _finish(self) -> None:
+        """Record the version and refresh the QGIS styles."""
+        now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        with contextlib.closing(self._connect()) as connection:
+            parent = connection.execute("SELECT max(id) FROM versions").fetchone()[0]
+            connection.execute(
+                "INSERT INTO versions (id, time, command, note, parent, author, gridgis) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (self.version, now, self.command, self.note, parent, _author(), __version__),
+            )
+            _write_styles(connection)
+            connection.commit()
+
+
+def _author() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in some containers
+        return ""
+
+
+def _layer_geometry_type(frame: gpd.GeoDataFrame) -> str:
+    types = set(frame.geom_type.dropna().unique())
+    if len(types) == 1:
+        return types.pop()
+    if types <= {"Polygon", "MultiPolygon"}:
+        return "MultiPolygon"
+    if types <= {"Point", "MultiPoint"}:
+        return "MultiPoint"
+    if types <= {"LineString", "MultiLineString"}:
+        return "MultiLineString"
+    return "Unknown"
+
+
+def _fingerprints(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Hash each row's attributes and geometry, insensitive to int/float storage.
+
+    A row read back from the GeoPackage may carry an integer column as float
+    (when it has NULLs), so numbers are compared as float64 and text as text.
+    """
+    parts = {}
+    for column in columns:
+        values = frame[column]
+        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+            parts[column] = pd.to_numeric(values, errors="coerce").astype("float64")
+        else:
+            parts[column] = values.astype(object).where(values.notna(), None).map(
+                lambda value: None if value is None else str(value)
+            )
+    if "geometry" in frame.columns:
+        parts["geometry"] = shapely.to_wkb(np.asarray(frame.geometry.values), hex=True)
+    normalised = pd.DataFrame(parts, index=frame.index)
+    return pd.util.hash_pandas_object(normalised, index=False).to_numpy()
+
+
+def _write_styles(connection: sqlite3.Connection) -> None:
+    """Give every spatial layer its default QGIS style (the ``layer_styles`` table)."""
+    if not gpkg.has_table(connection, "layer_styles"):
+        connection.execute(
+            "CREATE TABLE layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "f_table_catalog TEXT(256), f_table_schema TEXT(256), f_table_name TEXT(256), "
+            "f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, styleSLD TEXT, "
+            "useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), "
+            "update_time DATETIME DEFAULT CURRENT_TIMESTAMP)"
+        )
+        gpkg.register_attribute_table(connection, "layer_styles", "QGIS layer styles")
+    layers = connection.execute(
+        "SELECT table_name, column_name, geometry_type_name FROM gpkg_geometry_columns"
+    ).fetchall()
+    for table, column, geometry_type in layers:
+        qml = style_for_layer(table, geometry_type)
+        if qml is None:
+            continue
+        connection.execute("DELETE FROM layer_styles WHERE f_table_name = ?", (table,))
+        connection.execute(
+            "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+            "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
+            "owner, ui, update_time) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, 'gridgis', '', "
+            "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+            (table, column, f"gridgis {table}", qml, "default style written by gridgis"),
+        )
+
+
+def _create_schema(path: Path, meta: dict[str, str]) -> None:
+    """Create the empty project tables in a new GeoPackage."""
+    # pyogrio creates a standards-conforming GeoPackage container; the
+    # metadata table is its first content.
+    meta = {"schema_version": str(SCHEMA_VERSION), "created_by": f"gridgis {__version__}", **meta}
+    frame = pd.DataFrame({"key": list(meta), "value": [str(v) for v in meta.values()]})
+    # GeoPackage 1.2 rather than GDAL's default 1.4: the QGIS 3.x releases
+    # still common in county offices warn about 1.4 files.
+    pyogrio.write_dataframe(
+        frame, path, layer="project_meta", driver="GPKG", dataset_options={"VERSION": "1.2"}
+    )
+    with contextlib.closing(gpkg.connect(path)) as connection:
+        connection.execute(
+            "CREATE TABLE versions (id INTEGER PRIMARY KEY, time TEXT NOT NULL, "
+            "command TEXT NOT NULL, note TEXT, parent INTEGER REFERENCES versions(id), "
+            "author TEXT, gridgis TEXT)"
+        )
+        gpkg.register_attribute_table(connection, "versions", "gridgis version log")
+        connection.commit()
+
+
+# -- locking -----------------------------------------------------------------
+def _lock_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.lock")
+
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def lock_timeout() -> float:
+    """The seconds a writer waits for another to finish (``GRIDGIS_LOCK_TIMEOUT``)."""
+    raw = os.environ.get("GRIDGIS_LOCK_TIMEOUT")
+    if raw is None:
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        return max(0.0, float(raw))
+    except ValueError as error:
+        raise StoreError(f"GRIDGIS_LOCK_TIMEOUT must be a number of seconds, not {raw!r}") from error
+
+
+@contextlib.contextmanager
+def project_lock(path: Path, *, command: str, timeout: float | None = None) -> Iterator[None]:
+    """Hold the project's write lock, waiting up to ``timeout`` seconds for it.
+
+    Raises
+    ------
+    ProjectInUseError
+        If another process still holds the lock when the time is up.
+    """
+    timeout = lock_timeout() if timeout is None else timeout
+    lock_file = _lock_path(path)
+    try:
+        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise StoreError(f"cannot create the lock file {lock_file}: {error.strerror}") from error
+    try:
+        deadline = time.monotonic() + timeout
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                holder = _read_holder(lock_file)
+                raise ProjectInUseError(
+                    f"project {path.name} is in use by another gridgis command ({holder}); "
+                    f"waited {timeout:g} s. Try again when it has finished"
+                )
+            time.sleep(0.05)
+        holder = json.dumps({"pid": os.getpid(), "command": command, "since": time.time()})
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, holder.encode())
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            _unlock(fd)
+    finally:
+        os.close(fd)
+
+
+def _read_holder(lock_file: Path) -> str:
+    try:
+        holder = json.loads(lock_file.read_text() or "{}")
+    except (OSError, ValueError):
+        return "unknown process"
+    if not holder:
+        return "unknown process"
+    return f"pid {holder.get('pid')}: {holder.get('command', '?')}"
+
+
+# -- write sessions ------------------------------------------------------------
+def _temporary_path(path: Path) -> Path:
+    # GDAL expects a GeoPackage to end in .gpkg, so the copy does too.
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp.gpkg")
+
+
+def _remove_stale_copies(path: Path) -> None:
+    # Holding the lock means no other writer is running, so any copy left
+    # beside the project belongs to a command that was killed.
+    for stale in path.parent.glob(f".{path.name}.*.tmp.gpkg"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+            logger.debug("removed %s, left by an interrupted command", stale.name)
+
+
+@contextlib.contextmanager
+def edit_project(
+    path: Path | str,
+    *,
+    command: str,
+    note: str = "",
+    create: bool = False,
+    overwrite: bool = False,
+    meta: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> Iterator[ProjectWriter]:
+    """Open a project for one atomic change that becomes the next version.
+
+    Parameters
+    ----------
+    path : Path or str
+        The project GeoPackage.
+    command : str
+        The command line, recorded in the version log.
+    note : str
+        A human note for the version log.
+    create : bool
+        Create a new project (version 1).
+    overwrite : bool
+        With ``create``, replace an existing file.
+    meta : dict, optional
+        Project metadata to record when creating (for example the county code).
+    timeout : float, optional
+        Seconds to wait for another writer; see :func:`lock_timeout`.
+
+    Yields
+    ------
+    ProjectWriter
+        Writes go to a private copy; it replaces the project only if the block
+        ends without an error and something was written.
+
+    Raises
+    ------
+    StoreError
+        If the project is missing (or exists, when creating without overwrite).
+    ProjectInUseError
+        If another writer holds the project longer than ``timeout``.
+
+    Examples
+    --------
+    >>> with edit_project("helan.gpkg", command="gridgis divide …") as project:  # doctest: +SKIP
+    ...     project.put_layer("grids", grids)
+    """
+    path = Path(path)
+    if create and path.exists() and not overwrite:
+        raise StoreError(f"{path} already exists; pass --overwrite to replace it")
+    if not create and not path.exists():
+        raise StoreError(f"project {path} does not exist; create it with 'gridgis init'")
+    if not path.parent.exists():
+        raise StoreError(f"folder {path.parent} does not exist")
+    with project_lock(path, command=command, timeout=timeout):
+        _remove_stale_copies(path)
+        working = _temporary_path(path)
+        try:
+            if create:
+                _create_schema(working, meta or {})
+                version = 1
+            else:
+                ProjectReader(path)  # refuse files that are not projects
+                shutil.copyfile(path, working)
+                version = ProjectReader(working).current_version + 1
+            writer = ProjectWriter(working, version=version, command=command, note=note)
+            yield writer
+            if not writer.touched and not create:
+                logger.info("nothing changed; %s keeps version %d", path.name, version - 1)
+                return
+            writer._finish()
+            _fsync(working)
+            os.replace(working, path)
+            _fsync_directory(path.parent)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                working.unlink()
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_directory(directory: Path) -> None:
+    if sys.platform == "win32":  # directories cannot be opened for fsync there
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def open_project(path: Path | str) -> ProjectReader:
+    """Open a project for reading.
+
+    Parameters
+    ----------
+    path : Path or str
+        The project GeoPackage.
+
+    Returns
+    -------
+    ProjectReader
+    """
+    return ProjectReader(path)

@@ -1,0 +1,71 @@
+"""Shared fixtures: paths, small hand-checkable boundaries and a synthetic county."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from gridgis.paths import DATA_DIR
+from gridgis.testing import synthetic_villages
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def helan_outline() -> shapely.Geometry:
+    source = DATA_DIR / "helan_county.geojson"
+    if not source.exists():
+        source = SHARED_DATA / "helan_county.geojson"
+    return gpd.read_file(source).geometry.iloc[0]
+
+
+def box_villages() -> gpd.GeoDataFrame:
+    """A township 640122100 of three villages drawn from boxes, in EPSG:4490.
+
+    Village 201 is 0.01° x 0.01°, village 202 the same to its east, and
+    village 203 spans both to the south (0.02° x 0.01°).
+    """
+    x0, y0, step = 106.20, 38.50, 0.01
+    return gpd.GeoDataFrame(
+        {
+            "code": ["640122100201", "640122100202", "640122100203"],
+            "name": ["红星村", "新华村", "河东村"],
+            "households": [300, 450, 800],
+        },
+        geometry=[
+            shapely.box(x0, y0, x0 + step, y0 + step),
+            shapely.box(x0 + step, y0, x0 + 2 * step, y0 + step),
+            shapely.box(x0, y0 - step, x0 + 2 * step, y0),
+        ],
+        crs="EPSG:4490",
+    )
+
+
+@pytest.fixture
+def villages_boxes() -> gpd.GeoDataFrame:
+    return box_villages()
+
+
+@pytest.fixture(scope="session")
+def synthetic_county(helan_outline: shapely.Geometry) -> gpd.GeoDataFrame:
+    """About 120 Voronoi villages in 8 townships over the real 贺兰县 outline (EPSG:4326)."""
+    return synthetic_villages(helan_outline, villages=120, townships=8, seed=1)
+
+
+def file_digest(path: Path) -> str:
+    """Hash a file's bytes, to prove a failed command left it untouched."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def folder_listing(folder: Path) -> list[str]:
+    """Names in a folder, to prove no partial output was written."""
+    return sorted(p.name for p in folder.iterdir())

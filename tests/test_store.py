@@ -1,0 +1,166 @@
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+from conftest import box_villages, file_digest
+
+from gridgis.errors import ProjectInUseError, StoreError
+from gridgis.io import gpkg
+from gridgis.io.store import edit_project, open_project, project_lock
+
+
+def _units() -> gpd.GeoDataFrame:
+    villages = box_villages()
+    return villages[["code", "name", "geometry"]]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    path = tmp_path / "p.gpkg"
+    with edit_project(path, command="test init", note="first", create=True) as writer:
+        writer.put_layer("admin_units", _units())
+    return path
+
+
+def test_create_makes_version_one_with_log(project: Path) -> None:
+    reader = open_project(project)
+    versions = reader.versions()
+    assert versions["id"].tolist() == [1]
+    assert versions["command"].iloc[0] == "test init"
+    assert versions["note"].iloc[0] == "first"
+    assert versions["time"].iloc[0].endswith("Z")
+    assert versions["parent"].isna().iloc[0]
+    assert len(reader.read_layer("admin_units")) == 3
+
+
+def test_each_change_adds_one_version_and_keeps_history(project: Path) -> None:
+    changed = _units()
+    changed.loc[0, "name"] = "红星社区"
+    changed = changed.drop(index=2)
+    extra = gpd.GeoDataFrame(
+        {"code": ["640122100204"], "name": ["新村"]},
+        geometry=[shapely.box(106.3, 38.5, 106.31, 38.51)], crs="EPSG:4490",
+    )
+    import pandas as pd
+
+    changed = gpd.GeoDataFrame(pd.concat([changed, extra]), crs="EPSG:4490")
+    with edit_project(project, command="test edit") as writer:
+        change = writer.put_layer("admin_units", changed)
+    assert change.changed == ["640122100201"]
+    assert change.removed == ["640122100203"]
+    assert change.added == ["640122100204"]
+    assert change.unchanged == 1
+
+    reader = open_project(project)
+    assert reader.versions()["id"].tolist() == [1, 2]
+    assert reader.versions()["parent"].iloc[1] == 1
+    now = reader.read_layer("admin_units").set_index("code")
+    before = reader.read_layer("admin_units", version=1).set_index("code")
+    assert sorted(now.index) == ["640122100201", "640122100202", "640122100204"]
+    assert now.loc["640122100201", "name"] == "红星社区"
+    assert sorted(before.index) == ["640122100201", "640122100202", "640122100203"]
+    assert before.loc["640122100201", "name"] == "红星村"
+    # The unchanged village still has one row in the whole history.
+    everything = gpd.read_file(project, layer="admin_units")
+    assert (everything["code"] == "640122100202").sum() == 1
+
+
+def test_unknown_version_is_refused(project: Path) -> None:
+    with pytest.raises(StoreError, match="version 7 does not exist"):
+        open_project(project).read_layer("admin_units", version=7)
+
+
+def test_failure_halfway_leaves_file_byte_identical(project: Path) -> None:
+    before = file_digest(project)
+    with pytest.raises(RuntimeError, match="halfway"):
+        with edit_project(project, command="test fail") as writer:
+            writer.put_layer("admin_units", _units().iloc[:1])
+            raise RuntimeError("halfway")
+    assert file_digest(project) == before
+    assert [p.name for p in project.parent.iterdir() if "tmp" in p.name] == []
+
+
+def test_killed_writer_leaves_file_byte_identical(project: Path) -> None:
+    before = file_digest(project)
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from conftest import box_villages
+        from gridgis.io.store import edit_project
+        with edit_project({str(project)!r}, command="doomed") as writer:
+            writer.put_layer("admin_units", box_villages()[["code", "geometry"]].iloc[:2])
+            os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    completed = subprocess.run([sys.executable, "-c", script], check=False)
+    assert completed.returncode == -signal.SIGKILL
+    assert file_digest(project) == before
+    leftovers = [p for p in project.parent.iterdir() if p.name.endswith(".tmp.gpkg")]
+    assert leftovers, "the killed writer should have left its private copy"
+    with edit_project(project, command="next") as writer:
+        writer.write_table("notes", __import__("pandas").DataFrame({"text": ["after the crash"]}))
+    assert not [p for p in project.parent.iterdir() if p.name.endswith(".tmp.gpkg")]
+    assert open_project(project).current_version == 2
+
+
+def test_second_writer_gets_project_in_use(project: Path) -> None:
+    with project_lock(project, command="gridgis divide (holder)"):
+        with pytest.raises(ProjectInUseError, match="in use by another gridgis command .*divide"):
+            with edit_project(project, command="second", timeout=0.2):
+                pass
+
+
+def test_lock_timeout_from_environment(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRIDGIS_LOCK_TIMEOUT", "0.1")
+    with project_lock(project, command="holder"):
+        with pytest.raises(ProjectInUseError, match="waited 0.1 s"):
+            with edit_project(project, command="second"):
+                pass
+
+
+def test_nothing_written_adds_no_version(project: Path) -> None:
+    before = file_digest(project)
+    with edit_project(project, command="noop"):
+        pass
+    assert file_digest(project) == before
+
+
+def test_create_refuses_existing_without_overwrite(project: Path) -> None:
+    with pytest.raises(StoreError, match="already exists; pass --overwrite"):
+        with edit_project(project, command="again", create=True):
+            pass
+
+
+def test_layers_get_default_qgis_style(project: Path) -> None:
+    with contextlib.closing(gpkg.connect(project)) as connection:
+        rows = connection.execute(
+            "SELECT f_table_name, useAsDefault, styleQML FROM layer_styles"
+        ).fetchall()
+    styles = {name: (default, qml) for name, default, qml in rows}
+    assert styles["admin_units"][0] == 1
+    assert "RuleRenderer" in styles["admin_units"][1]
+    assert "&quot;valid_to&quot; IS NULL" in styles["admin_units"][1]
+
+
+def test_not_a_project(tmp_path: Path) -> None:
+    other = tmp_path / "other.gpkg"
+    box_villages().to_file(other)
+    with pytest.raises(StoreError, match="not a gridgis project"):
+        open_project(other)
+    with pytest.raises(StoreError, match="does not exist"):
+        open_project(tmp_path / "missing.gpkg")
+
+
+def test_attribute_updates_keep_spatial_index(project: Path) -> None:
+    # Closing rows runs GDAL's R-tree triggers, which need our ST_ functions.
+    with edit_project(project, command="retire") as writer:
+        writer.put_layer("admin_units", _units().iloc[:1])
+    everything = gpd.read_file(project, layer="admin_units", bbox=(106.2, 38.49, 106.22, 38.51))
+    assert len(everything) == 3
+    assert os.path.getsize(project) > 0
