@@ -38,10 +38,36 @@ TOWNSHIP_KINDS = (
 # 400-599 other village-level units.
 VILLAGE_PART_MAX = 599
 
-CODE_FIELD_ALIASES = ("code", "adcode", "xzqdm", "dm", "qhdm", "区划代码", "行政区划代码", "代码",
-                      "统计用区划代码", "village_code", "cun_code", "zldwdm")
-NAME_FIELD_ALIASES = ("name", "xzqmc", "mc", "qhmc", "名称", "区划名称", "行政区划名称", "村名",
-                      "村名称", "社区名称", "乡镇名称", "village", "village_name", "zldwmc")
+CODE_FIELD_ALIASES = (
+    "code",
+    "adcode",
+    "xzqdm",
+    "dm",
+    "qhdm",
+    "区划代码",
+    "行政区划代码",
+    "代码",
+    "统计用区划代码",
+    "village_code",
+    "cun_code",
+    "zldwdm",
+)
+NAME_FIELD_ALIASES = (
+    "name",
+    "xzqmc",
+    "mc",
+    "qhmc",
+    "名称",
+    "区划名称",
+    "行政区划名称",
+    "村名",
+    "村名称",
+    "社区名称",
+    "乡镇名称",
+    "village",
+    "village_name",
+    "zldwmc",
+)
 HOUSEHOLD_FIELD_ALIASES = ("households", "household", "hh", "户数", "总户数", "hushu")
 
 _CODE_PATTERN = re.compile(r"^(\d{6}|\d{9}|\d{12})$")
@@ -63,7 +89,7 @@ def normalise_codes(values: pd.Series) -> pd.Series:
 
     Statistical datasets often pad upper levels to 12 digits with zeros
     (``640122100000`` for a town, ``640122000000`` for the county); those are
-    shortened to the level they stand for. Values that are not codes become NA.
+    shortened to the level they stand for. Values that are not codes become None.
 
     Parameters
     ----------
@@ -73,21 +99,26 @@ def normalise_codes(values: pd.Series) -> pd.Series:
     Returns
     -------
     Series of str
-        Canonical codes, NA where the value is not a code.
+        Canonical codes, None where the value is not a code.
     """
-    text = values.astype(object).where(values.notna(), None).map(_code_text)
-    text = pd.Series(text, index=values.index, dtype=object)
-    valid = text.map(lambda value: value is not None and bool(_CODE_PATTERN.match(value)))
-    text = text.where(valid, None)
-    twelve = text.str.len() == 12
-    text = text.where(~(twelve & text.str.endswith("000")), text.str[:9])
-    nine = text.str.len() == 9
-    text = text.where(~(nine & text.str.endswith("000")), text.str[:6])
+    # A comprehension, not pandas .str: the values mix ints, floats and text,
+    # and the tables hold thousands of units at most.
+    return pd.Series([_canonical_code(value) for value in values], index=values.index, dtype=object)
+
+
+def _canonical_code(value: object) -> str | None:
+    text = _code_text(value)
+    if text is None or not _CODE_PATTERN.match(text):
+        return None
+    if len(text) == 12 and text.endswith("000"):
+        text = text[:9]
+    if len(text) == 9 and text.endswith("000"):
+        text = text[:6]
     return text
 
 
 def _code_text(value: object) -> str | None:
-    if value is None:
+    if value is None or value is pd.NA:
         return None
     if isinstance(value, (float, np.floating)):
         if not np.isfinite(value) or value != int(value):
@@ -132,27 +163,25 @@ def code_problems(codes: pd.Series) -> pd.Series:
     Series of str or None
         A reason per code.
     """
-    reasons = pd.Series(None, index=codes.index, dtype=object)
-    text = codes.astype(object).where(codes.notna(), "")
-    bad_format = ~text.map(lambda value: bool(_CODE_PATTERN.match(str(value))))
-    reasons[bad_format] = "code is not 6, 9 or 12 digits"
-    lengths = text.str.len()
-    township_part = pd.to_numeric(text.str[6:9].where(lengths >= 9), errors="coerce")
-    out_of_range = township_part.notna() & ~township_part.map(
-        lambda part: township_kind(int(part)) is not None if pd.notna(part) else True
-    )
-    reasons[out_of_range & reasons.isna()] = (
-        "township part " + text.str[6:9] + " is outside 001-599 "
-        "(001-099 street, 100-199 town, 200-399 township, 400-599 other)"
-    )
-    village_part = pd.to_numeric(text.str[9:12].where(lengths == 12), errors="coerce")
-    bad_village = village_part.notna() & ((village_part < 1) | (village_part > VILLAGE_PART_MAX))
-    reasons[bad_village & reasons.isna()] = (
-        "village part " + text.str[9:12] + " is outside 001-599"
-    )
-    duplicated = text.duplicated(keep=False) & (text != "")
-    reasons[duplicated & reasons.isna()] = "code is not unique"
-    return reasons
+    text = ["" if pd.isna(code) else str(code) for code in codes]
+    counts = pd.Series(text).value_counts()
+    reasons = [_code_problem(code, int(counts[code])) for code in text]
+    return pd.Series(reasons, index=codes.index, dtype=object)
+
+
+def _code_problem(code: str, occurrences: int) -> str | None:
+    if not _CODE_PATTERN.match(code):
+        return "code is not 6, 9 or 12 digits"
+    if len(code) >= 9 and township_kind(int(code[6:9])) is None:
+        return (
+            f"township part {code[6:9]} is outside 001-599 "
+            "(001-099 street, 100-199 town, 200-399 township, 400-599 other)"
+        )
+    if len(code) == 12 and not 1 <= int(code[9:12]) <= VILLAGE_PART_MAX:
+        return f"village part {code[9:12]} is outside 001-{VILLAGE_PART_MAX}"
+    if occurrences > 1:
+        return "code is not unique"
+    return None
 
 
 # -- field detection ----------------------------------------------------------------
@@ -193,7 +222,8 @@ def detect_fields(
     if code_field is not None:
         if code_field not in columns:
             raise InputDataError(
-                f"{source}: no field {code_field!r} for --code-field; fields are {', '.join(columns)}"
+                f"{source}: no field {code_field!r} for --code-field; "
+                f"fields are {', '.join(columns)}"
             )
     else:
         candidates = [c for c in columns if _looks_like_codes(frame[c])]
@@ -201,7 +231,8 @@ def detect_fields(
     if name_field is not None:
         if name_field not in columns:
             raise InputDataError(
-                f"{source}: no field {name_field!r} for --name-field; fields are {', '.join(columns)}"
+                f"{source}: no field {name_field!r} for --name-field; "
+                f"fields are {', '.join(columns)}"
             )
     else:
         candidates = [c for c in columns if c != code_field and _looks_like_names(frame[c])]
@@ -213,8 +244,12 @@ def _looks_like_codes(values: pd.Series) -> bool:
     present = values.dropna()
     if present.empty:
         return False
-    if not (pd.api.types.is_integer_dtype(present) or pd.api.types.is_float_dtype(present)
-            or pd.api.types.is_string_dtype(present) or present.dtype == object):
+    if not (
+        pd.api.types.is_integer_dtype(present)
+        or pd.api.types.is_float_dtype(present)
+        or pd.api.types.is_string_dtype(present)
+        or present.dtype == object
+    ):
         return False
     return bool(normalise_codes(present).notna().all())
 
@@ -239,8 +274,7 @@ def _pick(
         return candidates[0]
     if not candidates:
         raise InputDataError(
-            f"{source}: found no {what} field (fields: {', '.join(columns)}); "
-            f"name it with {option}"
+            f"{source}: found no {what} field (fields: {', '.join(columns)}); name it with {option}"
         )
     lowered = {alias.lower() for alias in aliases}
     known = [c for c in candidates if str(c).lower() in lowered]
@@ -311,8 +345,17 @@ def build_admin_units(
     units = _complete_hierarchy(units, notes, county_names or {})
     units["parent_code"] = parent_of(units["code"])
     units = units.sort_values("code", kind="stable").reset_index(drop=True)
-    columns = ["code", "name", "level", "parent_code", "households", "origin", "source",
-               "attributes", "geometry"]
+    columns = [
+        "code",
+        "name",
+        "level",
+        "parent_code",
+        "households",
+        "origin",
+        "source",
+        "attributes",
+        "geometry",
+    ]
     return AdminBuild(gpd.GeoDataFrame(units[columns], crs=CGCS2000), repaired, notes)
 
 
@@ -332,11 +375,19 @@ def _standardise(
         )
     _check_geometry_types(frame, codes, source)
     household_column = _household_field(frame)
-    extra = [c for c in frame.columns if c not in {code_column, name_column, household_column, "geometry"}]
+    extra = [
+        c
+        for c in frame.columns
+        if c not in {code_column, name_column, household_column, "geometry"}
+    ]
     attributes = (
-        frame[extra].astype(object).where(frame[extra].notna(), None).apply(
-            lambda row: json.dumps({k: _json_value(v) for k, v in row.items()}, ensure_ascii=False,
-                                   sort_keys=True),
+        frame[extra]
+        .astype(object)
+        .where(frame[extra].notna(), None)
+        .apply(
+            lambda row: json.dumps(
+                {k: _json_value(v) for k, v in row.items()}, ensure_ascii=False, sort_keys=True
+            ),
             axis=1,
         )
         if extra
@@ -347,16 +398,22 @@ def _standardise(
         if household_column
         else pd.Series(pd.NA, index=frame.index, dtype="Int64")
     )
-    return pd.DataFrame({
-        "code": codes.astype(str),
-        "name": frame[name_column].astype(object).where(frame[name_column].notna(), "").astype(str).str.strip(),
-        "level": level_of(codes),
-        "households": households,
-        "origin": "input",
-        "source": source,
-        "attributes": attributes,
-        "geometry": frame.geometry.values,
-    })
+    return pd.DataFrame(
+        {
+            "code": codes.astype(str),
+            "name": frame[name_column]
+            .astype(object)
+            .where(frame[name_column].notna(), "")
+            .astype(str)
+            .str.strip(),
+            "level": level_of(codes),
+            "households": households,
+            "origin": "input",
+            "source": source,
+            "attributes": attributes,
+            "geometry": frame.geometry.values,
+        }
+    )
 
 
 def _json_value(value: object) -> object:
@@ -379,7 +436,9 @@ def _check_geometry_types(frame: gpd.GeoDataFrame, codes: pd.Series, source: str
     kinds = frame.geom_type
     wrong = ~kinds.isin(["Polygon", "MultiPolygon"])
     if wrong.any():
-        summary = ", ".join(f"{kind} ×{count}" for kind, count in kinds[wrong].value_counts().items())
+        summary = ", ".join(
+            f"{kind} ×{count}" for kind, count in kinds[wrong].value_counts().items()
+        )
         raise InputDataError(
             f"{source}: boundaries must be polygons, but {int(wrong.sum())} features are "
             f"{summary} (codes {', '.join(codes[wrong].head(5))})"
@@ -389,7 +448,9 @@ def _check_geometry_types(frame: gpd.GeoDataFrame, codes: pd.Series, source: str
 def _check_duplicates(units: pd.DataFrame) -> None:
     duplicated = units["code"].duplicated(keep=False)
     if duplicated.any():
-        groups = units[duplicated].groupby("code")["source"].apply(lambda s: "/".join(sorted(set(s))))
+        groups = (
+            units[duplicated].groupby("code")["source"].apply(lambda s: "/".join(sorted(set(s))))
+        )
         listed = ", ".join(f"{code} ({where})" for code, where in groups.head(8).items())
         raise InputDataError(f"duplicate codes: {listed}; every admin unit needs its own code")
 
@@ -408,14 +469,18 @@ def _repair(units: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     fixed = shapely.make_valid(before, method="structure", keep_collapsed=False)
     fixed = _polygonal_part(fixed)
     area_before = shapely.area(shapely.make_valid(before))
-    change = np.where(area_before > 0, shapely.area(fixed) / np.where(area_before > 0, area_before, 1) - 1, 0)
-    report = pd.DataFrame({
-        "code": units.loc[invalid, "code"].to_numpy(),
-        "name": units.loc[invalid, "name"].to_numpy(),
-        "source": units.loc[invalid, "source"].to_numpy(),
-        "reason": reasons,
-        "area_change": change,
-    })
+    change = np.where(
+        area_before > 0, shapely.area(fixed) / np.where(area_before > 0, area_before, 1) - 1, 0
+    )
+    report = pd.DataFrame(
+        {
+            "code": units.loc[invalid, "code"].to_numpy(),
+            "name": units.loc[invalid, "name"].to_numpy(),
+            "source": units.loc[invalid, "source"].to_numpy(),
+            "reason": reasons,
+            "area_change": change,
+        }
+    )
     all_geometry = np.asarray(geometry).copy()
     all_geometry[invalid] = fixed
     emptied = shapely.is_empty(all_geometry)
@@ -438,8 +503,10 @@ def _polygonal_part(geometries: np.ndarray) -> np.ndarray:
     merged = np.empty(len(geometries), dtype=object)
     merged[:] = shapely.MultiPolygon()
     if keep.any():
-        grouped = pd.Series(list(parts[keep])).groupby(index[keep]).agg(
-            lambda group: shapely.union_all(list(group))
+        grouped = (
+            pd.Series(list(parts[keep]))
+            .groupby(index[keep])
+            .agg(lambda group: shapely.union_all(list(group)))
         )
         merged[grouped.index.to_numpy()] = grouped.to_numpy()
     return merged
@@ -467,7 +534,9 @@ def _complete_hierarchy(
         missing = ~villages["code"].str[:9].isin(townships["code"])
         if missing.any():
             bad = villages[missing]
-            listed = ", ".join(f"{c} {n}" for c, n in zip(bad["code"].head(5), bad["name"].head(5), strict=False))
+            listed = ", ".join(
+                f"{c} {n}" for c, n in zip(bad["code"].head(5), bad["name"].head(5), strict=False)
+            )
             raise InputDataError(
                 f"{int(missing.sum())} villages belong to townships missing from the township "
                 f"boundaries: {listed}"
@@ -499,13 +568,16 @@ def _dissolve(
     unions = [shapely.union_all(geometry[(parent_codes == code).to_numpy()]) for code in codes]
     households = children.groupby(parent_codes)["households"].sum(min_count=1)
     label = {"township": "乡镇", "county": "县"}[level]
-    return gpd.GeoDataFrame({
-        "code": codes,
-        "name": [names.get(code, f"{label}{code}") for code in codes],
-        "level": level,
-        "households": pd.array([households.get(code, pd.NA) for code in codes], dtype="Int64"),
-        "origin": "dissolved",
-        "source": "",
-        "attributes": "{}",
-        "geometry": _to_multipolygons(np.asarray(unions, dtype=object)),
-    }, crs=CGCS2000)
+    return gpd.GeoDataFrame(
+        {
+            "code": codes,
+            "name": [names.get(code, f"{label}{code}") for code in codes],
+            "level": level,
+            "households": pd.array([households.get(code, pd.NA) for code in codes], dtype="Int64"),
+            "origin": "dissolved",
+            "source": "",
+            "attributes": "{}",
+            "geometry": _to_multipolygons(np.asarray(unions, dtype=object)),
+        },
+        crs=CGCS2000,
+    )

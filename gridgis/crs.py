@@ -74,7 +74,7 @@ def metric_crs_for(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.CRS:
     """
     if frame.crs is None:
         raise CRSError("data has no CRS; cannot choose a metric projection")
-    minx, miny, maxx, maxy = frame.to_crs(CGCS2000).total_bounds
+    minx, _, maxx, _ = frame.to_crs(CGCS2000).total_bounds
     return gauss_kruger_crs((minx + maxx) / 2)
 
 

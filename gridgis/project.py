@@ -80,9 +80,7 @@ def init_project(
         raise InputDataError(f"{project} already exists; pass --overwrite to replace it")
     if project.suffix.lower() != ".gpkg":
         raise InputDataError(f"{project.name}: a project is a GeoPackage; name it *.gpkg")
-    reads = [
-        read_vector(path, layer=layer, encoding=encoding, crs=crs) for path in admin_files
-    ]
+    reads = [read_vector(path, layer=layer, encoding=encoding, crs=crs) for path in admin_files]
     built = build_admin_units(
         [(read.source.name, read.frame) for read in reads],
         code_field=code_field,

@@ -69,7 +69,9 @@ def synthetic_villages(
     metric = gauss_kruger_crs(shapely.centroid(outline).x)
     shape = gpd.GeoSeries([outline], crs=crs).to_crs(metric).iloc[0]
     points = _points_inside(shape, villages, rng)
-    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(points), extend_to=shape))
+    cells = shapely.get_parts(
+        shapely.voronoi_polygons(shapely.multipoints(points), extend_to=shape)
+    )
     if vertex_spacing is None:
         faces = shapely.intersection(cells, shape)
         faces = faces[~shapely.is_empty(faces)]
@@ -89,7 +91,9 @@ def synthetic_villages(
     village_names = synthetic_names(len(frame), "村", rng)
     sequence = frame.groupby("township").cumcount().to_numpy()
     township_part = 100 + frame["township"].to_numpy()
-    frame["code"] = [f"{county_code}{t:03d}{200 + s:03d}" for t, s in zip(township_part, sequence, strict=True)]
+    frame["code"] = [
+        f"{county_code}{t:03d}{200 + s:03d}" for t, s in zip(township_part, sequence, strict=True)
+    ]
     frame["name"] = village_names
     frame["township_name"] = [township_names[t] for t in frame["township"]]
     frame["households"] = rng.integers(150, 1500, len(frame))
@@ -101,13 +105,16 @@ def _points_inside(shape: shapely.Geometry, count: int, rng: np.random.Generator
     minx, miny, maxx, maxy = shape.bounds
     found = np.empty(0, dtype=object)
     while len(found) < count:
-        candidates = shapely.points(rng.uniform(minx, maxx, count * 3), rng.uniform(miny, maxy, count * 3))
+        candidates = shapely.points(
+            rng.uniform(minx, maxx, count * 3), rng.uniform(miny, maxy, count * 3)
+        )
         found = np.concatenate([found, candidates[shapely.contains(shape, candidates)]])
     return found[:count]
 
 
-def _wiggled_faces(cells: np.ndarray, shape: shapely.Geometry, spacing: float,
-                   rng: np.random.Generator) -> np.ndarray:
+def _wiggled_faces(
+    cells: np.ndarray, shape: shapely.Geometry, spacing: float, rng: np.random.Generator
+) -> np.ndarray:
     """Polygonise densified, wiggled Voronoi edges so neighbours share vertices."""
     edges = shapely.intersection(shapely.boundary(cells), shape)
     network = shapely.union_all(np.concatenate([edges, [shape.boundary]]))
@@ -116,10 +123,16 @@ def _wiggled_faces(cells: np.ndarray, shape: shapely.Geometry, spacing: float,
     on_outline = shapely.distance(shapely.points(coordinates), shape.boundary) < 1e-6
     phase = rng.uniform(0, 2 * np.pi, 2)
     # A smooth function of position moves a vertex shared by two lines identically.
-    shift = 0.2 * spacing * np.column_stack([
-        np.sin(coordinates[:, 1] / (3 * spacing) + phase[0]),
-        np.sin(coordinates[:, 0] / (3 * spacing) + phase[1]),
-    ])
+    shift = (
+        0.2
+        * spacing
+        * np.column_stack(
+            [
+                np.sin(coordinates[:, 1] / (3 * spacing) + phase[0]),
+                np.sin(coordinates[:, 0] / (3 * spacing) + phase[1]),
+            ]
+        )
+    )
     shift[on_outline] = 0
     network = shapely.set_coordinates(network, coordinates + shift)
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.node(network))))
@@ -135,5 +148,8 @@ def _single_parts(faces: np.ndarray) -> np.ndarray:
 
 def township_frame(villages: gpd.GeoDataFrame) -> pd.DataFrame:
     """Return township codes and names of synthetic villages (for naming dissolves)."""
-    return (villages.assign(code=villages["code"].str[:9])
-            .groupby("code", as_index=False)["township_name"].first())
+    return (
+        villages.assign(code=villages["code"].str[:9])
+        .groupby("code", as_index=False)["township_name"]
+        .first()
+    )

@@ -91,10 +91,32 @@ def width(geometries: np.ndarray, tolerance: float = ROUNDING_NOISE_M / 10) -> n
     return result
 
 
+class _Measure:
+    """Measure geometries stored in CGCS2000 in metres of one Gauss-Krueger zone."""
+
+    def __init__(self, metric_crs: object) -> None:
+        self.metric_crs = metric_crs
+
+    def metric(self, geometries: np.ndarray) -> np.ndarray:
+        return gpd.GeoSeries(geometries, crs=CGCS2000).to_crs(self.metric_crs).to_numpy()
+
+    def stored(self, geometries: np.ndarray) -> np.ndarray:
+        return gpd.GeoSeries(geometries, crs=self.metric_crs).to_crs(CGCS2000).to_numpy()
+
+    def degrees(self, metres: float, latitude: float) -> float:
+        """Convert metres to the largest span in degrees they can cover at a latitude."""
+        return metres / (111_320.0 * np.cos(np.radians(latitude)))
+
+
 def check_admin_units(
     units: gpd.GeoDataFrame, settings: CheckSettings | None = None
 ) -> CheckResult:
     """Check admin units for sound codes and topology.
+
+    Overlaps and gaps are found on the stored CGCS2000 coordinates, where
+    neighbours share vertices exactly; projecting first would bend straight
+    edges and invent overlaps. Sizes, widths and tolerances are measured in
+    metres in the Gauss-Krueger zone of the data.
 
     Parameters
     ----------
@@ -119,32 +141,42 @@ def check_admin_units(
     True
     """
     settings = settings or CheckSettings()
-    metric_crs = metric_crs_for(units)
-    metric = units.to_crs(metric_crs).reset_index(drop=True)
+    measure = _Measure(metric_crs_for(units))
+    units = units.to_crs(CGCS2000).reset_index(drop=True)
     issues: list[pd.DataFrame] = []
     summary: list[dict[str, object]] = []
 
     def add(check: str, found: pd.DataFrame, checked: int, noise: int = 0) -> None:
-        summary.append({"check": check, "label": CHECK_LABELS[check], "checked": checked,
-                        "problems": len(found), "noise_ignored": noise})
+        summary.append(
+            {
+                "check": check,
+                "label": CHECK_LABELS[check],
+                "checked": checked,
+                "problems": len(found),
+                "noise_ignored": noise,
+            }
+        )
         if len(found):
             issues.append(found.assign(check=check))
 
-    add("code", _code_issues(metric), len(metric))
-    empty = shapely.is_empty(metric.geometry.values) | metric.geometry.isna().to_numpy()
-    add("empty", _issues(metric[empty], "empty geometry", np.zeros(int(empty.sum()))), len(metric))
-    metric = metric[~empty].reset_index(drop=True)
+    add("code", _code_issues(units), len(units))
+    empty = shapely.is_empty(units.geometry.values) | units.geometry.isna().to_numpy()
+    add("empty", _issues(units[empty], "empty geometry", np.zeros(int(empty.sum()))), len(units))
+    units = units[~empty].reset_index(drop=True)
 
-    containment = []
-    for level in ("township", "village"):
-        containment.append(_containment_issues(metric, level, settings.containment_tolerance_m))
-    checked = int(metric["level"].isin(["township", "village"]).sum())
+    containment = [
+        _containment_issues(units, level, settings.containment_tolerance_m, measure)
+        for level in ("township", "village")
+    ]
+    checked = int(units["level"].isin(["township", "village"]).sum())
     add("containment", pd.concat(containment, ignore_index=True), checked)
 
     overlaps, gaps, noise, checked = [], [], 0, 0
     for level in ("township", "village"):
-        siblings = metric[metric["level"] == level].reset_index(drop=True)
-        found_overlaps, found_gaps, level_noise = _coverage_issues(siblings, settings.gap_width_m)
+        siblings = units[units["level"] == level].reset_index(drop=True)
+        found_overlaps, found_gaps, level_noise = _coverage_issues(
+            siblings, settings.gap_width_m, measure
+        )
         overlaps.append(found_overlaps)
         gaps.append(found_gaps)
         noise += level_noise
@@ -152,55 +184,65 @@ def check_admin_units(
     add("overlap", pd.concat(overlaps, ignore_index=True), checked, noise)
     add("gap", pd.concat(gaps, ignore_index=True), checked)
 
-    uncovered = [_uncovered_issues(metric, level, settings.gap_width_m)
-                 for level in ("county", "township")]
-    given_parents = metric["level"].isin(["county", "township"]) & (metric["origin"] == "input")
+    uncovered = [
+        _uncovered_issues(units, level, settings.gap_width_m, measure)
+        for level in ("county", "township")
+    ]
+    given_parents = units["level"].isin(["county", "township"]) & (units["origin"] == "input")
     add("uncovered", pd.concat(uncovered, ignore_index=True), int(given_parents.sum()))
-    add("sliver", _sliver_issues(metric, settings.sliver_width_m), len(metric))
+    add("sliver", _sliver_issues(units, settings.sliver_width_m, measure), len(units))
 
-    frame = (
-        pd.concat(issues, ignore_index=True) if issues else pd.DataFrame(columns=ISSUE_COLUMNS)
-    )
-    frame = gpd.GeoDataFrame(frame[ISSUE_COLUMNS], geometry="geometry", crs=metric_crs)
-    frame = frame.to_crs(CGCS2000).sort_values(["check", "code"], kind="stable")
+    frame = pd.concat(issues, ignore_index=True) if issues else pd.DataFrame(columns=ISSUE_COLUMNS)
+    frame = gpd.GeoDataFrame(frame[ISSUE_COLUMNS], geometry="geometry", crs=CGCS2000)
+    frame = frame.sort_values(["check", "code"], kind="stable")
     return CheckResult(frame.reset_index(drop=True), pd.DataFrame(summary))
 
 
-def _issues(rows: pd.DataFrame, reason: str | pd.Series | np.ndarray, measure: np.ndarray,
-            geometry: np.ndarray | None = None) -> pd.DataFrame:
-    return pd.DataFrame({
-        "level": rows["level"].to_numpy(),
-        "code": rows["code"].to_numpy(),
-        "name": rows["name"].to_numpy(),
-        "reason": reason if isinstance(reason, str) else np.asarray(reason, dtype=object),
-        "measure": np.asarray(measure, dtype=float),
-        "geometry": rows.geometry.to_numpy() if geometry is None else geometry,
-    })
+def _issues(
+    rows: pd.DataFrame,
+    reason: str | pd.Series | np.ndarray | list,
+    measure: np.ndarray,
+    geometry: np.ndarray | None = None,
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "level": rows["level"].to_numpy(),
+            "code": rows["code"].to_numpy(),
+            "name": rows["name"].to_numpy(),
+            "reason": reason if isinstance(reason, str) else np.asarray(reason, dtype=object),
+            "measure": np.asarray(measure, dtype=float),
+            "geometry": rows.geometry.to_numpy() if geometry is None else geometry,
+        }
+    )
 
 
-def _code_issues(metric: gpd.GeoDataFrame) -> pd.DataFrame:
-    reasons = code_problems(metric["code"])
+def _code_issues(units: gpd.GeoDataFrame) -> pd.DataFrame:
+    reasons = code_problems(units["code"])
     bad = reasons.notna().to_numpy()
-    # A unit whose length does not match its stated level is wrong as well.
-    return _issues(metric[bad], reasons[bad], np.zeros(int(bad.sum())))
+    return _issues(units[bad], reasons[bad], np.zeros(int(bad.sum())))
 
 
-def _containment_issues(metric: gpd.GeoDataFrame, level: str, tolerance: float) -> pd.DataFrame:
-    children = metric[metric["level"] == level]
-    parents = metric[metric["level"] != level].set_index("code")
+def _containment_issues(
+    units: gpd.GeoDataFrame, level: str, tolerance: float, measure: _Measure
+) -> pd.DataFrame:
+    children = units[units["level"] == level]
+    parents = units[units["level"] != level].set_index("code")
     if children.empty:
         return pd.DataFrame()
     has_parent = children["parent_code"].isin(parents.index)
     orphans = children[~has_parent]
-    found = [_issues(orphans, "parent unit is missing", np.zeros(len(orphans)))] if len(orphans) else []
+    found = (
+        [_issues(orphans, "parent unit is missing", np.zeros(len(orphans)))] if len(orphans) else []
+    )
     children = children[has_parent]
     # A parent built by dissolving its children contains them by construction.
     given = parents.loc[children["parent_code"], "origin"].to_numpy() == "input"
     children = children[given]
     if len(children):
-        parent_geometry = parents.loc[children["parent_code"]].geometry.to_numpy()
-        outside = shapely.difference(children.geometry.to_numpy(),
-                                     shapely.buffer(parent_geometry, tolerance))
+        parent_geometry = measure.metric(parents.loc[children["parent_code"]].geometry.to_numpy())
+        outside = shapely.difference(
+            measure.metric(children.geometry.to_numpy()), shapely.buffer(parent_geometry, tolerance)
+        )
         area = shapely.area(outside)
         bad = area > 0
         if bad.any():
@@ -208,18 +250,20 @@ def _containment_issues(metric: gpd.GeoDataFrame, level: str, tolerance: float) 
                 f"extends {a:,.1f} m² beyond its parent {p} (tolerance {tolerance:g} m)"
                 for a, p in zip(area[bad], children["parent_code"][bad], strict=True)
             ]
-            found.append(_issues(children[bad], reasons, area[bad], outside[bad]))
+            found.append(_issues(children[bad], reasons, area[bad], measure.stored(outside[bad])))
     return pd.concat(found, ignore_index=True) if found else pd.DataFrame()
 
 
 def _coverage_issues(
-    siblings: gpd.GeoDataFrame, gap_width: float
+    siblings: gpd.GeoDataFrame, gap_width: float, measure: _Measure
 ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """Find overlaps and narrow gaps among siblings, separating rounding noise."""
     geometry = siblings.geometry.to_numpy()
     if len(geometry) < 2:
         return pd.DataFrame(), pd.DataFrame(), 0
-    edges = shapely.coverage_invalid_edges(geometry, gap_width=gap_width)
+    latitude = float(np.mean(shapely.bounds(geometry)[:, [1, 3]]))
+    gap_degrees = measure.degrees(gap_width, latitude)
+    edges = shapely.coverage_invalid_edges(geometry, gap_width=gap_degrees)
     flagged = np.flatnonzero(~shapely.is_empty(edges))
     if not len(flagged):
         return pd.DataFrame(), pd.DataFrame(), 0
@@ -230,61 +274,71 @@ def _coverage_issues(
     left = flagged[left]
     keep = left < right
     pairs = np.unique(np.column_stack([left[keep], right[keep]]), axis=0)
-    flagged_with_overlap = set()
+    with_overlap: set[int] = set()
     overlap_rows = []
     if len(pairs):
         shared = shapely.intersection(geometry[pairs[:, 0]], geometry[pairs[:, 1]])
         pieces, pair_index = shapely.get_parts(shared, return_index=True)
         polygonal = (shapely.get_type_id(pieces) == 3) & (shapely.area(pieces) > 0)
         pieces, pair_index = pieces[polygonal], pair_index[polygonal]
-        widths = width(pieces)
-        real = widths > ROUNDING_NOISE_M
-        for piece, index, piece_width in zip(pieces[real], pair_index[real], widths[real], strict=True):
-            a, b = pairs[index]
-            flagged_with_overlap.update((a, b))
-            overlap_rows.append({
-                "level": siblings["level"].iat[a], "code": siblings["code"].iat[a],
-                "name": siblings["name"].iat[a],
-                "reason": f"overlaps {siblings['code'].iat[b]} {siblings['name'].iat[b]} "
-                          f"by {shapely.area(piece):,.1f} m² (up to {piece_width:.3f} m wide)",
-                "measure": shapely.area(piece), "geometry": piece,
-            })
+        metric_pieces = measure.metric(pieces)
+        widths, areas = width(metric_pieces), shapely.area(metric_pieces)
+        for number in np.flatnonzero(widths > ROUNDING_NOISE_M):
+            a, b = pairs[pair_index[number]]
+            with_overlap.update((int(a), int(b)))
+            overlap_rows.append(
+                {
+                    "level": siblings["level"].iat[a],
+                    "code": siblings["code"].iat[a],
+                    "name": siblings["name"].iat[a],
+                    "reason": f"overlaps {siblings['code'].iat[b]} {siblings['name'].iat[b]} "
+                    f"by {areas[number]:,.1f} m² (up to {widths[number]:.3f} m wide)",
+                    "measure": areas[number],
+                    "geometry": pieces[number],
+                }
+            )
 
     # Gaps: a flagged edge that lies farther than noise from every neighbour.
     # The loop runs over flagged polygons only, which sound data keeps few.
     gap_rows = []
     noise = 0
     for index in flagged:
-        if index in flagged_with_overlap:
+        if index in with_overlap:
             continue
-        neighbours = tree.query(shapely.buffer(geometry[index], gap_width))
+        neighbours = tree.query(geometry[index], predicate="dwithin", distance=2 * gap_degrees)
         neighbours = neighbours[neighbours != index]
-        edge_points = shapely.points(shapely.get_coordinates(edges[index]))
-        others = shapely.union_all(geometry[neighbours]) if len(neighbours) else None
-        distance = (
-            shapely.distance(edge_points, others).max() if others is not None else np.inf
-        )
-        if distance <= ROUNDING_NOISE_M:
+        if not len(neighbours):
             noise += 1
             continue
-        band = shapely.buffer(edges[index], gap_width)
-        occupied = shapely.union_all([geometry[index], others]) if others is not None else geometry[index]
-        gap = shapely.difference(band, occupied)
-        gap_rows.append({
-            "level": siblings["level"].iat[index], "code": siblings["code"].iat[index],
-            "name": siblings["name"].iat[index],
-            "reason": f"edge leaves a gap up to {min(distance, gap_width):.3f} m wide "
-                      f"(narrower than {gap_width:g} m) to its neighbours",
-            "measure": float(distance), "geometry": gap if not gap.is_empty else band,
-        })
+        others = shapely.union_all(geometry[neighbours])
+        edge_points = measure.metric(shapely.points(shapely.get_coordinates(edges[index])))
+        distance = float(shapely.distance(edge_points, measure.metric(np.array([others]))[0]).max())
+        if distance <= ROUNDING_NOISE_M:
+            noise += 1  # unmatched vertices or rounding: no area between them
+            continue
+        band = shapely.buffer(edges[index], gap_degrees)
+        gap = shapely.difference(band, shapely.union_all([geometry[index], others]))
+        gap_rows.append(
+            {
+                "level": siblings["level"].iat[index],
+                "code": siblings["code"].iat[index],
+                "name": siblings["name"].iat[index],
+                "reason": f"edge leaves a gap up to {distance:.3f} m wide "
+                f"(narrower than {gap_width:g} m) to its neighbours",
+                "measure": distance,
+                "geometry": band if gap.is_empty else gap,
+            }
+        )
     return pd.DataFrame(overlap_rows), pd.DataFrame(gap_rows), noise
 
 
-def _uncovered_issues(metric: gpd.GeoDataFrame, level: str, gap_width: float) -> pd.DataFrame:
+def _uncovered_issues(
+    units: gpd.GeoDataFrame, level: str, gap_width: float, measure: _Measure
+) -> pd.DataFrame:
     """Parts of a given (not dissolved) parent that no child covers."""
-    parents = metric[(metric["level"] == level) & (metric["origin"] == "input")]
+    parents = units[(units["level"] == level) & (units["origin"] == "input")]
     child_level = {"county": "township", "township": "village"}[level]
-    children = metric[metric["level"] == child_level]
+    children = units[units["level"] == child_level]
     if parents.empty or children.empty:
         return pd.DataFrame()
     rows = []
@@ -296,32 +350,36 @@ def _uncovered_issues(metric: gpd.GeoDataFrame, level: str, gap_width: float) ->
         uncovered = shapely.difference(parent.geometry, shapely.union_all(mine.geometry.to_numpy()))
         pieces = shapely.get_parts(uncovered)
         pieces = pieces[(shapely.get_type_id(pieces) == 3) & (shapely.area(pieces) > 0)]
-        widths = width(pieces)
-        for piece, piece_width in zip(pieces[widths > ROUNDING_NOISE_M], widths[widths > ROUNDING_NOISE_M], strict=True):
-            kind = "narrow gap" if piece_width < gap_width else "area"
-            rows.append({
-                "level": level, "code": parent.code, "name": parent.name,
-                "reason": f"{kind} of {shapely.area(piece):,.1f} m² (up to {piece_width:.2f} m wide) "
-                          f"is covered by no {child_level}",
-                "measure": shapely.area(piece), "geometry": piece,
-            })
+        metric_pieces = measure.metric(pieces)
+        widths, areas = width(metric_pieces), shapely.area(metric_pieces)
+        for number in np.flatnonzero(widths > ROUNDING_NOISE_M):
+            kind = "narrow gap" if widths[number] < gap_width else "area"
+            rows.append(
+                {
+                    "level": level,
+                    "code": parent.code,
+                    "name": parent.name,
+                    "reason": f"{kind} of {areas[number]:,.1f} m² "
+                    f"(up to {widths[number]:.2f} m wide) is covered by no {child_level}",
+                    "measure": areas[number],
+                    "geometry": pieces[number],
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def _sliver_issues(metric: gpd.GeoDataFrame, sliver_width: float) -> pd.DataFrame:
-    geometry = metric.geometry.to_numpy()
-    parts, owner = shapely.get_parts(geometry, return_index=True)
-    area, perimeter = shapely.area(parts), shapely.length(parts)
+def _sliver_issues(units: gpd.GeoDataFrame, sliver_width: float, measure: _Measure) -> pd.DataFrame:
+    parts, owner = shapely.get_parts(units.geometry.to_numpy(), return_index=True)
+    metric_parts = measure.metric(parts)
+    area, perimeter = shapely.area(metric_parts), shapely.length(metric_parts)
     # The inscribed circle is at least 2A/P across (area ≤ perimeter × inradius),
     # so only parts thinner than that bound need the costly exact width.
     candidates = np.flatnonzero(2 * area / np.maximum(perimeter, 1e-12) < sliver_width)
     if not len(candidates):
         return pd.DataFrame()
-    widths = width(parts[candidates])
+    widths = width(metric_parts[candidates])
     thin = candidates[widths < sliver_width]
     if not len(thin):
         return pd.DataFrame()
-    rows = metric.iloc[owner[thin]]
-    reasons = [f"part of {a:,.2f} m² is nowhere wider than {sliver_width:g} m"
-               for a in area[thin]]
-    return _issues(rows, reasons, area[thin], parts[thin])
+    reasons = [f"part of {a:,.2f} m² is nowhere wider than {sliver_width:g} m" for a in area[thin]]
+    return _issues(units.iloc[owner[thin]], reasons, area[thin], parts[thin])

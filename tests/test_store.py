@@ -46,7 +46,8 @@ def test_each_change_adds_one_version_and_keeps_history(project: Path) -> None:
     changed = changed.drop(index=2)
     extra = gpd.GeoDataFrame(
         {"code": ["640122100204"], "name": ["新村"]},
-        geometry=[shapely.box(106.3, 38.5, 106.31, 38.51)], crs="EPSG:4490",
+        geometry=[shapely.box(106.3, 38.5, 106.31, 38.51)],
+        crs="EPSG:4490",
     )
     import pandas as pd
 
@@ -111,7 +112,7 @@ def test_killed_writer_leaves_file_byte_identical(project: Path) -> None:
 
 def test_second_writer_gets_project_in_use(project: Path) -> None:
     with project_lock(project, command="gridgis divide (holder)"):
-        with pytest.raises(ProjectInUseError, match="in use by another gridgis command .*divide"):
+        with pytest.raises(ProjectInUseError, match=r"in use by another gridgis command .*divide"):
             with edit_project(project, command="second", timeout=0.2):
                 pass
 
@@ -119,7 +120,7 @@ def test_second_writer_gets_project_in_use(project: Path) -> None:
 def test_lock_timeout_from_environment(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRIDGIS_LOCK_TIMEOUT", "0.1")
     with project_lock(project, command="holder"):
-        with pytest.raises(ProjectInUseError, match="waited 0.1 s"):
+        with pytest.raises(ProjectInUseError, match=r"waited 0\.1 s"):
             with edit_project(project, command="second"):
                 pass
 

@@ -12,15 +12,34 @@ from gridgis.cli.options import overwrite_option, positive_float, project_argume
 
 @click.command(short_help="Check codes, containment, gaps, overlaps and slivers.")
 @project_argument
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the problems to this file (GPKG, GeoJSON, SHP, CSV, XLSX).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the problems to this file (GPKG, GeoJSON, SHP, CSV, XLSX).",
+)
 @overwrite_option
-@click.option("--tolerance", default=1.0, show_default=True, callback=positive_float,
-              help="Metres a unit may stick out of its parent.")
-@click.option("--gap-width", default=1.0, show_default=True, callback=positive_float,
-              help="Gaps narrower than this many metres are reported.")
-@click.option("--sliver-width", default=1.0, show_default=True, callback=positive_float,
-              help="Polygons nowhere wider than this many metres are slivers.")
+@click.option(
+    "--tolerance",
+    default=1.0,
+    show_default=True,
+    callback=positive_float,
+    help="Metres a unit may stick out of its parent.",
+)
+@click.option(
+    "--gap-width",
+    default=1.0,
+    show_default=True,
+    callback=positive_float,
+    help="Gaps narrower than this many metres are reported.",
+)
+@click.option(
+    "--sliver-width",
+    default=1.0,
+    show_default=True,
+    callback=positive_float,
+    help="Polygons nowhere wider than this many metres are slivers.",
+)
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -40,18 +59,25 @@ def check(
     from gridgis.topology import CheckSettings
 
     settings = CheckSettings(tolerance, gap_width, sliver_width)
-    result = check_project(project, command=command_line(), settings=settings, output=output,
-                           overwrite=overwrite)
+    result = check_project(
+        project, command=command_line(), settings=settings, output=output, overwrite=overwrite
+    )
     rows = [[r.label, r.checked, r.problems, r.noise_ignored] for r in result.summary.itertuples()]
     click.echo(format_table(rows, ["检查 check", "checked", "problems", "noise ignored"]))
     if result.ok:
         click.echo(f"{project.name}: clean")
         return
-    click.echo(f"{project.name}: {len(result.issues)} problems, stored in layer check_issues"
-               + (f" and {output}" if output else ""))
+    click.echo(
+        f"{project.name}: {len(result.issues)} problems, stored in layer check_issues"
+        + (f" and {output}" if output else "")
+    )
     shown = result.issues.head(20)
-    click.echo(format_table([[r.check, r.code, r.name, r.reason] for r in shown.itertuples()],
-                            ["check", "code", "name", "reason"]))
+    click.echo(
+        format_table(
+            [[r.check, r.code, r.name, r.reason] for r in shown.itertuples()],
+            ["check", "code", "name", "reason"],
+        )
+    )
     if len(result.issues) > len(shown):
         click.echo(f"… and {len(result.issues) - len(shown)} more")
     ctx.exit(1)

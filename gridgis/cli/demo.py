@@ -33,8 +33,9 @@ def demo(ctx: click.Context, outdir: Path) -> None:
     _step("1. init: boundaries → project")
     ctx.invoke(init, project=project, admin_file=villages, more_admin=(townships,), overwrite=True)
     _step("2. check: codes and topology")
-    _invoke_allowing_problems(ctx, check, project=project, output=outdir / "check_issues.gpkg",
-                              overwrite=True)
+    _invoke_allowing_problems(
+        ctx, check, project=project, output=outdir / "check_issues.gpkg", overwrite=True
+    )
     _step("done")
     click.echo(f"project: {project}")
     click.echo(f"check problems (if any): {outdir / 'check_issues.gpkg'}")

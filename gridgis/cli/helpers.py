@@ -19,9 +19,7 @@ def progress_bar(items: Iterable[T], *, total: int | None = None, label: str = "
     Matches :class:`gridgis.progress.Progress`. click hides the bar when stderr
     is not a terminal, so logs and CI output stay clean.
     """
-    with click.progressbar(
-        items, length=total, label=label, file=sys.stderr, show_pos=True
-    ) as bar:
+    with click.progressbar(items, length=total, label=label, file=sys.stderr, show_pos=True) as bar:
         yield from bar
 
 
@@ -45,11 +43,15 @@ def display_width(text: str) -> int:
 
 def format_table(rows: list[list[object]], headers: list[str]) -> str:
     """Lay rows out as an aligned plain-text table that keeps CJK text aligned."""
-    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in row] for row in rows]
+    cells = [[str(h) for h in headers]] + [
+        ["" if v is None else str(v) for v in row] for row in rows
+    ]
     widths = [max(display_width(row[i]) for row in cells) for i in range(len(headers))]
 
     def line(row: list[str]) -> str:
-        return "  ".join(value + " " * (widths[i] - display_width(value)) for i, value in enumerate(row)).rstrip()
+        return "  ".join(
+            value + " " * (widths[i] - display_width(value)) for i, value in enumerate(row)
+        ).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])

@@ -13,11 +13,16 @@ from gridgis.cli.options import project_argument
 @click.command(short_help="Create a project from township/village boundaries.")
 @project_argument
 @click.option(
-    "--admin", "admin_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE", help="Boundary file: Shapefile (also .zip), GeoPackage or GeoJSON.",
+    "--admin",
+    "admin_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Boundary file: Shapefile (also .zip), GeoPackage or GeoJSON.",
 )
-@click.argument("more_admin", nargs=-1, type=click.Path(dir_okay=False, path_type=Path),
-                metavar="[FILE]...")
+@click.argument(
+    "more_admin", nargs=-1, type=click.Path(dir_okay=False, path_type=Path), metavar="[FILE]..."
+)
 @click.option("--layer", help="Layer to read from a GeoPackage or zip with several.")
 @click.option("--code-field", help="Field with the 6/9/12-digit codes (default: detected).")
 @click.option("--name-field", help="Field with the names (default: detected).")
@@ -35,7 +40,7 @@ def init(
     crs: str | None,
     overwrite: bool,
 ) -> None:
-    """Create PROJECT.gpkg from administrative boundary files.
+    r"""Create PROJECT.gpkg from administrative boundary files.
 
     Each feature's level (county, township, village) comes from its 6-, 9- or
     12-digit code; missing upper levels are built by dissolving. Invalid
@@ -48,21 +53,33 @@ def init(
     from gridgis.project import init_project
 
     report = init_project(
-        project, [admin_file, *more_admin], command=command_line(), layer=layer,
-        code_field=code_field, name_field=name_field, encoding=encoding, crs=crs,
+        project,
+        [admin_file, *more_admin],
+        command=command_line(),
+        layer=layer,
+        code_field=code_field,
+        name_field=name_field,
+        encoding=encoding,
+        crs=crs,
         overwrite=overwrite,
     )
     for read in report.reads:
-        click.echo(f"read {read.source.name}: {len(read.frame)} features, CRS {read.source_crs}"
-                   + (f", text {read.encoding}" if read.encoding else ""))
+        click.echo(
+            f"read {read.source.name}: {len(read.frame)} features, CRS {read.source_crs}"
+            + (f", text {read.encoding}" if read.encoding else "")
+        )
     for note in report.notes:
         click.echo(f"  note: {note}")
     counts = report.level_counts()
-    click.echo(f"admin units: {counts['county']} county, {counts['township']} townships, "
-               f"{counts['village']} villages")
+    click.echo(
+        f"admin units: {counts['county']} county, {counts['township']} townships, "
+        f"{counts['village']} villages"
+    )
     if not report.repaired.empty:
         click.echo(f"repaired {len(report.repaired)} invalid geometries (polygonal parts kept):")
-        rows = [[r.code, r.name, r.source, r.reason, f"{r.area_change:+.2%}"]
-                for r in report.repaired.itertuples()]
+        rows = [
+            [r.code, r.name, r.source, r.reason, f"{r.area_change:+.2%}"]
+            for r in report.repaired.itertuples()
+        ]
         click.echo(format_table(rows, ["code", "name", "file", "problem", "area change"]))
     click.echo(f"created {report.project} (version {report.version})")

@@ -70,9 +70,9 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
 
 def _register() -> None:
     # Imported here so the group exists before the command modules need it.
-    from gridgis.cli import check, demo, init
+    from gridgis.cli import check, code, demo, init
 
-    for command in (init.init, check.check, demo.demo):
+    for command in (init.init, check.check, code.code, demo.demo):
         cli.add_command(command)
 
 

@@ -51,7 +51,7 @@ def _st_is_empty(blob: bytes | None) -> int | None:
     return int(_blob_bounds(blob) is None)
 
 
-def _bound(index: int):  # noqa: ANN202 - returns an SQLite scalar function
+def _bound(index: int):
     def st_bound(blob: bytes | None) -> float | None:
         bounds = _blob_bounds(blob)
         return None if bounds is None else bounds[index]
@@ -114,9 +114,7 @@ def drop_table(connection: sqlite3.Connection, table: str) -> None:
     connection.execute(f"DROP TABLE IF EXISTS {quoted}")
     for meta in ("gpkg_contents", "gpkg_geometry_columns", "gpkg_ogr_contents"):
         if _has_table(connection, meta):
-            connection.execute(
-                f"DELETE FROM {meta} WHERE lower(table_name) = lower(?)", (table,)
-            )
+            connection.execute(f"DELETE FROM {meta} WHERE lower(table_name) = lower(?)", (table,))
     if _has_table(connection, "gpkg_extensions"):
         connection.execute(
             "DELETE FROM gpkg_extensions WHERE lower(table_name) = lower(?)", (table,)
@@ -150,8 +148,7 @@ def write_attribute_table(
     drop_table(connection, table)
     columns = [str(column) for column in frame.columns]
     definitions = ", ".join(
-        f"{_quote(name)} {column_types.get(name) or _sqlite_type(frame[name])}"
-        for name in columns
+        f"{_quote(name)} {column_types.get(name) or _sqlite_type(frame[name])}" for name in columns
     )
     connection.execute(
         f"CREATE TABLE {_quote(table)} (fid INTEGER PRIMARY KEY AUTOINCREMENT, {definitions})"

@@ -20,7 +20,12 @@ import shapely
 
 from gridgis.errors import InputDataError
 
-VECTOR_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile"}
+VECTOR_DRIVERS = {
+    ".gpkg": "GPKG",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".shp": "ESRI Shapefile",
+}
 TABLE_SUFFIXES = {".csv", ".xlsx"}
 
 
@@ -35,9 +40,7 @@ def check_output_path(path: Path, *, overwrite: bool, suffixes: set[str] | None 
     allowed = suffixes or set(VECTOR_DRIVERS) | TABLE_SUFFIXES
     suffix = path.suffix.lower()
     if suffix not in allowed:
-        raise InputDataError(
-            f"cannot write {path.name}: use one of {', '.join(sorted(allowed))}"
-        )
+        raise InputDataError(f"cannot write {path.name}: use one of {', '.join(sorted(allowed))}")
     if path.exists() and not overwrite:
         raise InputDataError(f"{path} already exists; pass --overwrite to replace it")
     if not path.parent.exists():
@@ -59,7 +62,9 @@ def atomic_path(path: Path) -> Iterator[Path]:
             temporary.unlink()
 
 
-def write_frame(frame: pd.DataFrame, path: Path, *, overwrite: bool = False, layer: str | None = None) -> None:
+def write_frame(
+    frame: pd.DataFrame, path: Path, *, overwrite: bool = False, layer: str | None = None
+) -> None:
     """Write a table or GeoDataFrame to GPKG, GeoJSON, Shapefile, CSV or XLSX.
 
     CSV is written as UTF-8 with a byte-order mark, which Excel needs to show
@@ -92,7 +97,10 @@ def write_frame(frame: pd.DataFrame, path: Path, *, overwrite: bool = False, lay
             if not isinstance(frame, gpd.GeoDataFrame):
                 raise InputDataError(f"{path.name}: this table has no geometry; write CSV or XLSX")
             pyogrio.write_dataframe(
-                frame, temporary, driver=VECTOR_DRIVERS[suffix], layer=layer or path.stem,
+                frame,
+                temporary,
+                driver=VECTOR_DRIVERS[suffix],
+                layer=layer or path.stem,
                 promote_to_multi=False,
             )
 
@@ -113,4 +121,3 @@ def _write_shapefile(frame: pd.DataFrame, path: Path) -> None:
         pyogrio.write_dataframe(frame, temporary, driver="ESRI Shapefile", encoding="UTF-8")
         for produced in Path(folder).iterdir():
             os.replace(produced, path.with_suffix(produced.suffix))
-

@@ -53,10 +53,38 @@ _RULES: dict[str, list[Rule]] = {
         Rule("检查问题 problem", "1 = 1", "230,30,30,120", "200,0,0,255", 0.6),
     ],
     "enterprises": [
-        Rule("重大风险 major risk", f"{CURRENT} AND \"risk\" = '重大'", "220,30,30,255", "0,0,0,255", 0.2, True),
-        Rule("较大风险 high risk", f"{CURRENT} AND \"risk\" = '较大'", "255,140,0,255", "0,0,0,255", 0.2, True),
-        Rule("一般风险 moderate risk", f"{CURRENT} AND \"risk\" = '一般'", "250,220,0,255", "0,0,0,255", 0.2, True),
-        Rule("低风险 low risk", f"{CURRENT} AND (\"risk\" = '低' OR \"risk\" IS NULL)", "40,110,220,255", "0,0,0,255", 0.2, True),
+        Rule(
+            "重大风险 major risk",
+            f"{CURRENT} AND \"risk\" = '重大'",
+            "220,30,30,255",
+            "0,0,0,255",
+            0.2,
+            True,
+        ),
+        Rule(
+            "较大风险 high risk",
+            f"{CURRENT} AND \"risk\" = '较大'",
+            "255,140,0,255",
+            "0,0,0,255",
+            0.2,
+            True,
+        ),
+        Rule(
+            "一般风险 moderate risk",
+            f"{CURRENT} AND \"risk\" = '一般'",
+            "250,220,0,255",
+            "0,0,0,255",
+            0.2,
+            True,
+        ),
+        Rule(
+            "低风险 low risk",
+            f'{CURRENT} AND ("risk" = \'低\' OR "risk" IS NULL)',
+            "40,110,220,255",
+            "0,0,0,255",
+            0.2,
+            True,
+        ),
     ],
 }
 
@@ -82,7 +110,10 @@ def style_for_layer(layer: str, geometry_type: str) -> str | None:
     if rules is None:
         return None
     if "POINT" in geometry_type.upper():
-        rules = [r if r.marker else Rule(r.label, r.filter, r.fill, r.outline, r.width_mm, True) for r in rules]
+        rules = [
+            r if r.marker else Rule(r.label, r.filter, r.fill, r.outline, r.width_mm, True)
+            for r in rules
+        ]
     return _qml(rules, _LABEL_FIELDS.get(layer))
 
 
@@ -94,56 +125,109 @@ def _option_map(parent: ET.Element, values: dict[str, str]) -> None:
 
 def _symbol(parent: ET.Element, index: int, rule: Rule) -> None:
     if rule.marker:
-        symbol = ET.SubElement(parent, "symbol", type="marker", name=str(index), alpha="1",
-                               clip_to_extent="1", force_rhr="0")
-        layer = ET.SubElement(symbol, "layer", attrib={"class": "SimpleMarker", "enabled": "1",
-                                                      "locked": "0", "pass": "0"})
-        _option_map(layer, {
-            "name": "circle", "color": rule.fill or "0,0,0,255", "size": "2.4",
-            "size_unit": "MM", "outline_color": rule.outline, "outline_width": "0.2",
-            "outline_width_unit": "MM", "outline_style": "solid",
-        })
+        symbol = ET.SubElement(
+            parent,
+            "symbol",
+            type="marker",
+            name=str(index),
+            alpha="1",
+            clip_to_extent="1",
+            force_rhr="0",
+        )
+        layer = ET.SubElement(
+            symbol,
+            "layer",
+            attrib={"class": "SimpleMarker", "enabled": "1", "locked": "0", "pass": "0"},
+        )
+        _option_map(
+            layer,
+            {
+                "name": "circle",
+                "color": rule.fill or "0,0,0,255",
+                "size": "2.4",
+                "size_unit": "MM",
+                "outline_color": rule.outline,
+                "outline_width": "0.2",
+                "outline_width_unit": "MM",
+                "outline_style": "solid",
+            },
+        )
         return
-    symbol = ET.SubElement(parent, "symbol", type="fill", name=str(index), alpha="1",
-                           clip_to_extent="1", force_rhr="0")
-    layer = ET.SubElement(symbol, "layer", attrib={"class": "SimpleFill", "enabled": "1",
-                                                  "locked": "0", "pass": "0"})
-    _option_map(layer, {
-        "color": rule.fill or "0,0,0,0",
-        "style": "solid" if rule.fill else "no",
-        "outline_color": rule.outline,
-        "outline_style": "solid",
-        "outline_width": f"{rule.width_mm:g}",
-        "outline_width_unit": "MM",
-        "joinstyle": "round",
-    })
+    symbol = ET.SubElement(
+        parent, "symbol", type="fill", name=str(index), alpha="1", clip_to_extent="1", force_rhr="0"
+    )
+    layer = ET.SubElement(
+        symbol, "layer", attrib={"class": "SimpleFill", "enabled": "1", "locked": "0", "pass": "0"}
+    )
+    _option_map(
+        layer,
+        {
+            "color": rule.fill or "0,0,0,0",
+            "style": "solid" if rule.fill else "no",
+            "outline_color": rule.outline,
+            "outline_style": "solid",
+            "outline_width": f"{rule.width_mm:g}",
+            "outline_width_unit": "MM",
+            "joinstyle": "round",
+        },
+    )
 
 
 def _qml(rules: list[Rule], label_field: str | None) -> str:
-    root = ET.Element("qgis", version="3.22.0", styleCategories="AllStyleCategories",
-                      labelsEnabled="1" if label_field else "0")
-    renderer = ET.SubElement(root, "renderer-v2", type="RuleRenderer", symbollevels="0",
-                             enableorderby="0", forceraster="0")
+    root = ET.Element(
+        "qgis",
+        version="3.22.0",
+        styleCategories="AllStyleCategories",
+        labelsEnabled="1" if label_field else "0",
+    )
+    renderer = ET.SubElement(
+        root,
+        "renderer-v2",
+        type="RuleRenderer",
+        symbollevels="0",
+        enableorderby="0",
+        forceraster="0",
+    )
     rules_element = ET.SubElement(renderer, "rules", key="{root}")
     for index, rule in enumerate(rules):
-        ET.SubElement(rules_element, "rule", filter=rule.filter, label=rule.label,
-                      symbol=str(index), key=f"{{rule-{index}}}")
+        ET.SubElement(
+            rules_element,
+            "rule",
+            filter=rule.filter,
+            label=rule.label,
+            symbol=str(index),
+            key=f"{{rule-{index}}}",
+        )
     symbols = ET.SubElement(renderer, "symbols")
     for index, rule in enumerate(rules):
         _symbol(symbols, index, rule)
     if label_field:
         labeling = ET.SubElement(root, "labeling", type="simple")
         settings = ET.SubElement(labeling, "settings", calloutType="simple")
-        ET.SubElement(settings, "text-style", fieldName=label_field, isExpression="0",
-                      fontFamily="Noto Sans CJK SC", fontSize="9", fontSizeUnit="Point",
-                      textColor="30,30,30,255", namedStyle="Regular")
+        ET.SubElement(
+            settings,
+            "text-style",
+            fieldName=label_field,
+            isExpression="0",
+            fontFamily="Noto Sans CJK SC",
+            fontSize="9",
+            fontSizeUnit="Point",
+            textColor="30,30,30,255",
+            namedStyle="Regular",
+        )
         buffer = ET.SubElement(settings, "text-buffer")
         buffer.set("bufferDraw", "1")
         buffer.set("bufferSize", "0.8")
         buffer.set("bufferColor", "255,255,255,255")
         ET.SubElement(settings, "placement", placement="1", dist="0")
-        ET.SubElement(settings, "rendering", scaleVisibility="1", scaleMin="0",
-                      scaleMax="100000", obstacle="1")
+        ET.SubElement(
+            settings,
+            "rendering",
+            scaleVisibility="1",
+            scaleMin="0",
+            scaleMax="100000",
+            obstacle="1",
+        )
     ET.SubElement(root, "layerGeometryType").text = "0" if any(r.marker for r in rules) else "2"
     document = ET.tostring(root, encoding="unicode")
     return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + document

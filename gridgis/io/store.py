@@ -405,8 +405,10 @@ def _fingerprints(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
         if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
             parts[column] = pd.to_numeric(values, errors="coerce").astype("float64")
         else:
-            parts[column] = values.astype(object).where(values.notna(), None).map(
-                lambda value: None if value is None else str(value)
+            parts[column] = (
+                values.astype(object)
+                .where(values.notna(), None)
+                .map(lambda value: None if value is None else str(value))
             )
     if "geometry" in frame.columns:
         parts["geometry"] = shapely.to_wkb(np.asarray(frame.geometry.values), hex=True)
@@ -497,14 +499,16 @@ else:
 
 
 def lock_timeout() -> float:
-    """The seconds a writer waits for another to finish (``GRIDGIS_LOCK_TIMEOUT``)."""
+    """Return how many seconds a writer waits for another (``GRIDGIS_LOCK_TIMEOUT``)."""
     raw = os.environ.get("GRIDGIS_LOCK_TIMEOUT")
     if raw is None:
         return DEFAULT_LOCK_TIMEOUT
     try:
         return max(0.0, float(raw))
     except ValueError as error:
-        raise StoreError(f"GRIDGIS_LOCK_TIMEOUT must be a number of seconds, not {raw!r}") from error
+        raise StoreError(
+            f"GRIDGIS_LOCK_TIMEOUT must be a number of seconds, not {raw!r}"
+        ) from error
 
 
 @contextlib.contextmanager

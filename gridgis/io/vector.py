@@ -24,8 +24,13 @@ from gridgis.errors import CRSError, EncodingError, InputDataError
 
 logger = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = {".shp": "Shapefile", ".zip": "zipped Shapefile", ".gpkg": "GeoPackage",
-                      ".geojson": "GeoJSON", ".json": "GeoJSON"}
+SUPPORTED_SUFFIXES = {
+    ".shp": "Shapefile",
+    ".zip": "zipped Shapefile",
+    ".gpkg": "GeoPackage",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+}
 
 # Geographic extent of China with a margin, in degrees: a sanity check that
 # catches swapped axes and coordinates in the wrong unit.
@@ -138,7 +143,9 @@ def _choose_layer(path: Path, dataset: str, layer: str | None) -> str | None:
     try:
         layers = pyogrio.list_layers(dataset)
     except pyogrio.errors.DataSourceError as error:
-        raise InputDataError(f"{path.name}: not a readable vector file ({_first_line(error)})") from error
+        raise InputDataError(
+            f"{path.name}: not a readable vector file ({_first_line(error)})"
+        ) from error
     names = [str(name) for name, geometry_type in layers if geometry_type is not None]
     if layer is not None:
         if layer not in names:
@@ -216,8 +223,7 @@ def _normalise_crs(
         notes.append(f"{path.name}: no CRS in the file; assumed {_crs_label(assumed)} (--crs)")
     elif crs is not None and not frame.crs.equals(pyproj.CRS.from_user_input(crs)):
         notes.append(
-            f"{path.name}: the file declares {_crs_label(frame.crs)}; "
-            f"--crs {crs} ignored for it"
+            f"{path.name}: the file declares {_crs_label(frame.crs)}; --crs {crs} ignored for it"
         )
     source = _crs_label(frame.crs)
     if not frame.crs.equals(CGCS2000):
@@ -238,10 +244,20 @@ def _check_in_china(frame: gpd.GeoDataFrame, path: Path) -> None:
         return
     minx, miny = np.nanmin(bounds[:, 0]), np.nanmin(bounds[:, 1])
     maxx, maxy = np.nanmax(bounds[:, 2]), np.nanmax(bounds[:, 3])
-    inside = CHINA_LON[0] <= minx and maxx <= CHINA_LON[1] and CHINA_LAT[0] <= miny and maxy <= CHINA_LAT[1]
+    inside = (
+        CHINA_LON[0] <= minx
+        and maxx <= CHINA_LON[1]
+        and CHINA_LAT[0] <= miny
+        and maxy <= CHINA_LAT[1]
+    )
     if inside:
         return
-    swapped = CHINA_LAT[0] <= minx and maxx <= CHINA_LAT[1] and CHINA_LON[0] <= miny and maxy <= CHINA_LON[1]
+    swapped = (
+        CHINA_LAT[0] <= minx
+        and maxx <= CHINA_LAT[1]
+        and CHINA_LON[0] <= miny
+        and maxy <= CHINA_LON[1]
+    )
     extent = f"{minx:.4f}, {miny:.4f} – {maxx:.4f}, {maxy:.4f}"
     if swapped:
         raise InputDataError(

@@ -1,0 +1,131 @@
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from conftest import box_villages
+
+from gridgis.admin import build_admin_units
+from gridgis.topology import ROUNDING_NOISE_M, check_admin_units, width
+
+X0, Y0, STEP = 106.20, 38.50, 0.01
+
+
+def _units(
+    villages: gpd.GeoDataFrame, township: shapely.Geometry | None = None
+) -> gpd.GeoDataFrame:
+    sources = [("villages", villages)]
+    if township is not None:
+        sources.append(
+            (
+                "townships",
+                gpd.GeoDataFrame(
+                    {"code": ["640122100"], "name": ["金山镇"]},
+                    geometry=[township],
+                    crs="EPSG:4490",
+                ),
+            )
+        )
+    return build_admin_units(sources).units
+
+
+def _problems(result, check: str) -> pd.DataFrame:
+    return result.issues[result.issues["check"] == check]
+
+
+def test_clean_boxes_pass() -> None:
+    result = check_admin_units(_units(box_villages()))
+    assert result.ok, result.issues
+    assert set(result.summary["check"]) == {
+        "code",
+        "empty",
+        "containment",
+        "overlap",
+        "gap",
+        "uncovered",
+        "sliver",
+    }
+
+
+def test_synthetic_county_passes(synthetic_county: gpd.GeoDataFrame) -> None:
+    units = build_admin_units([("v", synthetic_county.to_crs(4490))]).units
+    assert check_admin_units(units).ok
+
+
+def test_overlap_is_found_with_its_size() -> None:
+    villages = box_villages()
+    # Push village 202 about 40 m west, over village 201.
+    villages.loc[1, "geometry"] = shapely.box(X0 + STEP - 0.0005, Y0, X0 + 2 * STEP, Y0 + STEP)
+    result = check_admin_units(_units(villages))
+    overlaps = _problems(result, "overlap")
+    assert len(overlaps) == 1
+    assert "overlaps 640122100202" in overlaps["reason"].iloc[0]
+    assert overlaps["measure"].iloc[0] == pytest.approx(43.5 * 1111, rel=0.05)
+
+
+def test_narrow_gap_is_found() -> None:
+    villages = box_villages()
+    # Pull village 202 about 0.4 m east: a gap narrower than the 1 m default.
+    villages.loc[1, "geometry"] = shapely.box(X0 + STEP + 4.6e-6, Y0, X0 + 2 * STEP, Y0 + STEP)
+    result = check_admin_units(_units(villages))
+    assert len(_problems(result, "gap")) >= 1
+    assert not result.ok
+
+
+def test_rounding_noise_is_not_a_problem() -> None:
+    villages = box_villages()
+    # A shared corner moved by 1e-13 degrees: an overlap of ~1e-15 square degrees.
+    villages.loc[1, "geometry"] = shapely.Polygon(
+        [
+            (X0 + STEP - 1e-13, Y0),
+            (X0 + 2 * STEP, Y0),
+            (X0 + 2 * STEP, Y0 + STEP),
+            (X0 + STEP, Y0 + STEP),
+        ]
+    )
+    assert not shapely.coverage_is_valid(villages.geometry.values)
+    result = check_admin_units(_units(villages))
+    assert result.ok, result.issues
+    assert result.summary.set_index("check").loc["overlap", "noise_ignored"] >= 1
+
+
+def test_containment_uses_metre_tolerance() -> None:
+    township = shapely.box(X0, Y0 - STEP, X0 + 2 * STEP, Y0 + STEP)
+    # The villages stick 0.5 m out of this township: within the 1 m tolerance.
+    slightly = shapely.box(X0 + 0.5 / 87_000, Y0 - STEP, X0 + 2 * STEP, Y0 + STEP)
+    assert check_admin_units(_units(box_villages(), slightly)).ok
+    villages = box_villages()
+    villages.loc[0, "geometry"] = shapely.box(X0 - 0.0002, Y0, X0 + STEP, Y0 + STEP)  # ~17 m out
+    result = check_admin_units(_units(villages, township))
+    containment = _problems(result, "containment")
+    assert containment["code"].tolist() == ["640122100201"]
+    assert "beyond its parent 640122100" in containment["reason"].iloc[0]
+
+
+def test_uncovered_area_of_a_given_township() -> None:
+    bigger = shapely.box(X0, Y0 - STEP, X0 + 3 * STEP, Y0 + STEP)
+    result = check_admin_units(_units(box_villages(), bigger))
+    uncovered = _problems(result, "uncovered")
+    assert uncovered["code"].tolist() == ["640122100"]
+    assert "covered by no village" in uncovered["reason"].iloc[0]
+
+
+def test_sliver_part_is_found() -> None:
+    villages = box_villages()
+    sliver = shapely.box(X0 + 0.05, Y0, X0 + 0.05 + 5e-6, Y0 + STEP)  # ~0.4 m wide
+    villages.loc[2, "geometry"] = shapely.MultiPolygon([villages.loc[2, "geometry"], sliver])
+    result = check_admin_units(_units(villages))
+    slivers = _problems(result, "sliver")
+    assert "640122100203" in slivers["code"].tolist()
+
+
+def test_issues_are_polygons_in_cgcs2000() -> None:
+    villages = box_villages()
+    villages.loc[1, "geometry"] = shapely.box(X0 + STEP - 0.0005, Y0, X0 + 2 * STEP, Y0 + STEP)
+    result = check_admin_units(_units(villages))
+    assert result.issues.crs.to_epsg() == 4490
+    assert set(result.issues.geom_type) <= {"Polygon", "MultiPolygon"}
+
+
+def test_width_is_inscribed_diameter() -> None:
+    strip = shapely.box(0, 0, 100, 2)
+    assert width([strip])[0] == pytest.approx(2, abs=ROUNDING_NOISE_M)
