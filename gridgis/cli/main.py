@@ -77,3 +77,7 @@ def _register() -> None:
 
 
 _register()
+
+
+if __name__ == "__main__":  # python -m gridgis.cli.main, used by the benchmarks
+    cli()
