@@ -141,3 +141,60 @@ def check_project(
         if output is not None:
             write_frame(result.issues, output, overwrite=overwrite, layer="check_issues")
     return result
+
+
+GRID_EXPORT_COLUMNS = ["grid_code", "kind", "level", "admin_code", "name", "load", "area_km2"]
+
+
+def export_layer(
+    project: Path,
+    layer: str,
+    output: Path,
+    *,
+    version: int | None = None,
+    overwrite: bool = False,
+) -> gpd.GeoDataFrame:
+    """Write a project layer, as it was at a version, to a file.
+
+    Parameters
+    ----------
+    project : Path
+        The project GeoPackage.
+    layer : str
+        ``grids`` (more layers come with later commands).
+    output : Path
+        GPKG, GeoJSON, SHP, CSV (geometry as WKT) or XLSX.
+    version : int, optional
+        Default: the current version.
+    overwrite : bool
+        Replace ``output`` if it exists.
+
+    Returns
+    -------
+    GeoDataFrame
+        What was written.
+    """
+    check_output_path(output, overwrite=overwrite)
+    reader = open_project(project)
+    if layer != "grids":
+        raise InputDataError(f"cannot export layer {layer!r}; choose grids")
+    grids = reader.read_layer("grids", version=version)
+    if grids.empty:
+        raise InputDataError(
+            f"{project.name} has no grids"
+            + (f" at version {version}" if version else "")
+            + "; run 'gridgis divide' first"
+        )
+    grids = grids.sort_values("grid_code").reset_index(drop=True)
+    frame = gpd.GeoDataFrame(grids[GRID_EXPORT_COLUMNS], geometry=grids.geometry, crs=grids.crs)
+    write_frame(frame, output, overwrite=overwrite, layer=layer)
+    return frame
+
+
+def diff_versions(project: Path, before: int, after: int) -> pd.DataFrame:
+    """Classify every grid between two versions (see :func:`gridgis.changes.diff_grids`)."""
+    from gridgis.changes import diff_grids
+
+    reader = open_project(project)
+    return diff_grids(reader.read_layer("grids", version=before),
+                      reader.read_layer("grids", version=after))

@@ -20,18 +20,20 @@ def demo(ctx: click.Context, outdir: Path) -> None:
     from gridgis.cli.check import check
     from gridgis.cli.init import init
     from gridgis.errors import InputDataError
-    from gridgis.paths import DEMO_DIR
+    from gridgis.paths import DATA_DIR, DEMO_DIR
 
-    villages = DEMO_DIR / "villages_gbk" / "villages.shp"
+    villages = DEMO_DIR / "villages_gbk" / "villages.shp"  # GBK text, no .cpg
     townships = DEMO_DIR / "townships.geojson"
-    for required in (villages, townships):
+    county = DATA_DIR / "helan_county.geojson"
+    for required in (villages, townships, county):
         if not required.exists():
             raise InputDataError(f"demo data missing: {required}; run scripts/make_demo.py")
     outdir.mkdir(parents=True, exist_ok=True)
     project = outdir / "helan.gpkg"
 
     _step("1. init: boundaries → project")
-    ctx.invoke(init, project=project, admin_file=villages, more_admin=(townships,), overwrite=True)
+    ctx.invoke(init, project=project, admin_file=villages, more_admin=(townships, county),
+               overwrite=True)
     _step("2. check: codes and topology")
     _invoke_allowing_problems(
         ctx, check, project=project, output=outdir / "check_issues.gpkg", overwrite=True
