@@ -297,6 +297,7 @@ class ProjectWriter(ProjectReader):
     def write_features(self, name: str, frame: gpd.GeoDataFrame) -> None:
         """Replace a layer that keeps no history (check results, reports)."""
         frame = frame.to_crs(CGCS2000) if frame.crs is not None else frame.set_crs(CGCS2000)
+        frame = promote_polygons(frame)
         geometry_type = _layer_geometry_type(frame)
         pyogrio.write_dataframe(
             frame, self.path, layer=name, driver="GPKG", geometry_type=geometry_type
@@ -329,7 +330,7 @@ class ProjectWriter(ProjectReader):
             )
         if frame.crs is None:
             raise StoreError("cannot store geometry without a CRS")
-        frame = frame.to_crs(CGCS2000)
+        frame = promote_polygons(frame.to_crs(CGCS2000))
         return frame.drop(columns=[c for c in HISTORY_COLUMNS if c in frame.columns])
 
     def _append(self, name: str, frame: gpd.GeoDataFrame) -> None:
@@ -378,6 +379,38 @@ def _author() -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no user name in some containers
         return ""
+
+
+def promote_polygons(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Store polygonal layers as MultiPolygon throughout.
+
+    A GeoPackage layer has one geometry type; mixing Polygon and MultiPolygon
+    makes QGIS split the layer into sublayers. Single-part MultiPolygons
+    read back are turned into Polygons again by :func:`single_part_polygons`.
+    """
+    geometry = frame.geometry.to_numpy()
+    single = shapely.get_type_id(geometry) == 3
+    polygonal = np.isin(shapely.get_type_id(geometry), (3, 6)) | shapely.is_missing(geometry)
+    if not single.any() or not polygonal.all():
+        return frame
+    promoted = np.asarray(geometry, dtype=object).copy()
+    promoted[single] = shapely.multipolygons(promoted[single].reshape(-1, 1))
+    frame = frame.copy()
+    frame[frame.geometry.name] = gpd.GeoSeries(promoted, index=frame.index, crs=frame.crs)
+    return frame
+
+
+def single_part_polygons(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Turn single-part MultiPolygons into Polygons (for export and for people)."""
+    geometry = frame.geometry.to_numpy()
+    single = (shapely.get_type_id(geometry) == 6) & (shapely.get_num_geometries(geometry) == 1)
+    if not single.any():
+        return frame
+    plain = np.asarray(geometry, dtype=object).copy()
+    plain[single] = shapely.get_geometry(plain[single], 0)
+    frame = frame.copy()
+    frame[frame.geometry.name] = gpd.GeoSeries(plain, index=frame.index, crs=frame.crs)
+    return frame
 
 
 def _layer_geometry_type(frame: gpd.GeoDataFrame) -> str:
