@@ -20,7 +20,7 @@ from gridgis.io.output import check_output_path, write_frame
 from gridgis.io.store import edit_project, open_project, single_part_polygons
 from gridgis.io.vector import VectorRead, read_vector
 from gridgis.progress import Progress, silent
-from gridgis.topology import CheckResult, CheckSettings, check_admin_units
+from gridgis.topology import CheckResult, CheckSettings, check_admin_units, check_grids
 
 logger = logging.getLogger(__name__)
 
@@ -134,8 +134,12 @@ def check_project(
     """
     if output is not None:
         check_output_path(output, overwrite=overwrite)
-    units = open_project(project).read_layer("admin_units")
+    reader = open_project(project)
+    units = reader.read_layer("admin_units")
     result = check_admin_units(units, settings)
+    grids = reader.read_layer("grids")
+    if len(grids):
+        result = result.merged(check_grids(grids, units))
     note = f"check: {len(result.issues)} problems" if len(result.issues) else "check: clean"
     with edit_project(project, command=command, note=note) as writer:
         writer.write_features("check_issues", result.issues)

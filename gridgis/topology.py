@@ -45,6 +45,9 @@ CHECK_LABELS = {
     "gap": "缝隙 gaps",
     "uncovered": "未覆盖 uncovered area",
     "sliver": "碎片 slivers",
+    "grid_code": "网格编码 grid codes",
+    "grid_shape": "单一多边形 single polygons",
+    "tiling": "网格铺满村 grids tile villages",
 }
 
 
@@ -78,6 +81,13 @@ class CheckResult:
     def ok(self) -> bool:
         """Say whether no problem was found."""
         return self.issues.empty
+
+    def merged(self, other: CheckResult) -> CheckResult:
+        """Combine the results of two checks."""
+        frames = [frame for frame in (self.issues, other.issues) if len(frame)]
+        issues = (gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=CGCS2000)
+                  if frames else self.issues)
+        return CheckResult(issues, pd.concat([self.summary, other.summary], ignore_index=True))
 
 
 def width(geometries: np.ndarray, tolerance: float = ROUNDING_NOISE_M / 10) -> np.ndarray:
@@ -383,3 +393,84 @@ def _sliver_issues(units: gpd.GeoDataFrame, sliver_width: float, measure: _Measu
         return pd.DataFrame()
     reasons = [f"part of {a:,.2f} m² is nowhere wider than {sliver_width:g} m" for a in area[thin]]
     return _issues(units.iloc[owner[thin]], reasons, area[thin], parts[thin])
+
+
+#: Grid areas must add up to their village's area within this relative error.
+TILING_TOLERANCE = 1e-9
+
+
+def check_grids(grids: gpd.GeoDataFrame, admin_units: gpd.GeoDataFrame) -> CheckResult:
+    """Check a project's grids: valid unique codes, single polygons, exact tiling.
+
+    Parameters
+    ----------
+    grids : GeoDataFrame
+        Current grids (``grid_code``, ``kind``, ``level``, ``admin_code``,
+        ``name``, geometry) in CGCS2000.
+    admin_units : GeoDataFrame
+        Current admin units.
+
+    Returns
+    -------
+    CheckResult
+        Issues with ``check`` = ``grid_code``, ``grid_shape`` or ``tiling``.
+    """
+    from gridgis.codes import parse
+    from gridgis.errors import CodeError
+
+    measure = _Measure(metric_crs_for(admin_units))
+    rows: list[dict[str, object]] = []
+    summary: list[dict[str, object]] = []
+
+    def problem(check: str, grid: pd.Series, reason: str, value: float = 0.0,
+                geometry: object = None) -> None:
+        rows.append({"check": check, "level": grid["level"], "code": grid["grid_code"],
+                     "name": grid["name"], "reason": reason, "measure": value,
+                     "geometry": grid.geometry if geometry is None else geometry})
+
+    # Codes: parsing is per code (a few thousand strings), not per vertex.
+    for _, grid in grids.iterrows():
+        try:
+            parse(grid["grid_code"])
+        except CodeError as error:
+            problem("grid_code", grid, str(error))
+    duplicated = grids["grid_code"].duplicated(keep=False)
+    for _, grid in grids[duplicated].iterrows():
+        problem("grid_code", grid, "grid code is not unique")
+    summary.append({"check": "grid_code", "label": "网格编码 grid codes", "checked": len(grids),
+                    "problems": len(rows), "noise_ignored": 0})
+
+    base = grids[(grids["level"] == "base")].reset_index(drop=True)
+    geometry = base.geometry.to_numpy()
+    parts = shapely.get_num_geometries(geometry)
+    before = len(rows)
+    for index in np.flatnonzero(parts != 1):
+        problem("grid_shape", base.iloc[index], f"grid has {parts[index]} parts, not one polygon")
+    summary.append({"check": "grid_shape", "label": "单一多边形 single polygons",
+                    "checked": len(base), "problems": len(rows) - before, "noise_ignored": 0})
+
+    before = len(rows)
+    villages = admin_units[admin_units["level"] == "village"].set_index("code")
+    metric_area = shapely.area(measure.metric(geometry))
+    checked = 0
+    # One coverage check per village; villages are independent.
+    for village_code, members in base.groupby("admin_code").groups.items():
+        checked += 1
+        members = np.asarray(members)
+        if village_code not in villages.index:
+            problem("tiling", base.iloc[members[0]], f"village {village_code} does not exist")
+            continue
+        village = villages.loc[village_code]
+        village_area = float(shapely.area(measure.metric(np.array([village.geometry]))[0]))
+        total = float(metric_area[members].sum())
+        relative = abs(total - village_area) / village_area
+        valid = bool(shapely.coverage_is_valid(geometry[members]))
+        if not valid or relative > TILING_TOLERANCE:
+            reason = (f"grids of {village_code} {village['name']} do not tile it: "
+                      f"coverage {'valid' if valid else 'invalid'}, areas differ by {relative:.2e}")
+            problem("tiling", base.iloc[members[0]], reason, relative, village.geometry)
+    summary.append({"check": "tiling", "label": "网格铺满村 grids tile villages",
+                    "checked": checked, "problems": len(rows) - before, "noise_ignored": 0})
+    frame = pd.DataFrame(rows, columns=ISSUE_COLUMNS)
+    issues = gpd.GeoDataFrame(frame, geometry="geometry", crs=CGCS2000)
+    return CheckResult(issues, pd.DataFrame(summary))
