@@ -187,6 +187,11 @@ def _has_table(connection: sqlite3.Connection, table: str) -> bool:
     return row is not None
 
 
+def quote(name: str) -> str:
+    """Quote an SQL identifier."""
+    return _quote(name)
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 

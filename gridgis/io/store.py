@@ -36,7 +36,7 @@ import shutil
 import sqlite3
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,12 +51,15 @@ from gridgis.crs import CGCS2000
 from gridgis.errors import ProjectInUseError, StoreError
 from gridgis.io import gpkg
 from gridgis.io.qgis_style import style_for_layer
+from gridgis.progress import Progress, silent
 
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 DEFAULT_LOCK_TIMEOUT = 10.0
-HISTORY_COLUMNS = ("valid_from", "valid_to")
+HISTORY_COLUMNS = ("valid_from", "valid_to", "row_hash")
+#: The change lists of a :class:`LayerChange` keep at most this many keys.
+CHANGE_LIST_LIMIT = 10_000
 
 #: The layers that keep their history, and the column that identifies a row.
 VERSIONED_LAYERS: dict[str, str] = {
@@ -77,11 +80,18 @@ class LayerChange:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
         """Say whether nothing changed."""
         return not (self.added or self.changed or self.removed)
+
+    def count(self, kind: str) -> int:
+        """Return the exact number of rows added, changed, removed or unchanged."""
+        if kind in self.counts:
+            return self.counts[kind]
+        return self.unchanged if kind == "unchanged" else len(getattr(self, kind))
 
 
 class ProjectReader:
@@ -208,6 +218,45 @@ class ProjectReader:
             frame["valid_from"] = frame["valid_from"].astype("int64")
         return frame
 
+    def iter_layer(
+        self,
+        name: str,
+        *,
+        version: int | None = None,
+        where: str | None = None,
+        columns: list[str] | None = None,
+        batch_size: int = 200_000,
+    ) -> Iterator[gpd.GeoDataFrame]:
+        """Read a layer at a version in batches, for layers larger than memory.
+
+        Parameters are as for :meth:`read_layer`; ``batch_size`` bounds the
+        rows held at once.
+
+        Yields
+        ------
+        GeoDataFrame
+            Consecutive batches in storage order, in CGCS2000.
+        """
+        version = self._resolve_version(version)
+        if not self.has_layer(name):
+            return
+        filters = []
+        if name in VERSIONED_LAYERS:
+            filters.append(
+                f"valid_from <= {version} AND (valid_to IS NULL OR valid_to > {version})"
+            )
+        if where:
+            filters.append(f"({where})")
+        with pyogrio.open_arrow(
+            self.path, layer=name, where=" AND ".join(filters) or None, columns=columns,
+            batch_size=batch_size, use_pyarrow=True,
+        ) as (meta, reader):
+            geometry_column = meta["geometry_name"] or "wkb_geometry"
+            for batch in reader:
+                table = batch.to_pandas()
+                geometry = gpd.GeoSeries.from_wkb(table.pop(geometry_column), crs=CGCS2000)
+                yield gpd.GeoDataFrame(table, geometry=geometry.values, crs=CGCS2000)
+
     def read_table(self, name: str) -> pd.DataFrame:
         """Read a non-spatial table (empty if it does not exist)."""
         with contextlib.closing(self._connect()) as connection:
@@ -259,37 +308,94 @@ class ProjectWriter(ProjectReader):
         -------
         LayerChange
         """
-        key = key or VERSIONED_LAYERS[name]
-        frame = self._prepare(frame, key)
-        current = self.read_layer(name) if self.has_layer(name) else None
-        if current is None or current.empty:
-            self._append(name, frame)
-            change = LayerChange(name, added=frame[key].astype(str).tolist())
-            self.changes.append(change)
-            return change
+        return self.put_layer_chunks(name, [frame], key=key)
 
-        columns = [column for column in frame.columns if column != "geometry"]
-        current = current.set_index(current[key].astype(str))
-        incoming = frame.set_index(frame[key].astype(str))
-        common = incoming.index.intersection(current.index)
-        same = _fingerprints(incoming.loc[common], columns) == _fingerprints(
-            current.loc[common], columns
-        )
-        changed = common[~same]
-        added = incoming.index.difference(current.index)
-        removed = current.index.difference(incoming.index)
-        to_close = changed.append(removed)
-        if len(to_close):
-            self._close_rows(name, key, list(to_close))
-        to_write = incoming.loc[added.append(changed)]
-        if len(to_write):
-            self._append(name, to_write.reset_index(drop=True))
+    def put_layer_chunks(
+        self,
+        name: str,
+        chunks: Iterable[gpd.GeoDataFrame],
+        *,
+        key: str | None = None,
+        progress: Progress = silent,
+    ) -> LayerChange:
+        """Like :meth:`put_layer`, for content that arrives in chunks.
+
+        Memory stays bounded by one chunk: each row's attributes and geometry
+        are hashed into ``row_hash``, which is compared in SQLite with the
+        current row of the same key. Keys must be unique across all chunks.
+
+        Parameters
+        ----------
+        name : str
+            One of :data:`VERSIONED_LAYERS`.
+        chunks : iterable of GeoDataFrame
+            The complete new content, chunk by chunk, all with the same columns.
+        key : str, optional
+            The identifying column; defaults to the layer's own.
+        progress : Progress
+            Wraps the loop over chunks.
+
+        Returns
+        -------
+        LayerChange
+            Exact counts; the key lists hold at most :data:`CHANGE_LIST_LIMIT` each.
+        """
+        key = key or VERSIONED_LAYERS[name]
+        counts = {"added": 0, "changed": 0, "removed": 0, "unchanged": 0}
+        lists: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
+        quoted_key = gpkg.quote(key)
+        with contextlib.closing(self._connect()) as connection:
+            connection.execute("CREATE TEMP TABLE seen (k TEXT PRIMARY KEY)")
+            connection.execute("CREATE TEMP TABLE chunk (k TEXT PRIMARY KEY, h TEXT)")
+            for frame in progress(chunks, label=f"Writing {name}"):
+                frame = self._prepare(frame, key)
+                keys = frame[key].astype(str).to_numpy()
+                hashes = _fingerprints(frame, [c for c in frame.columns if c != "geometry"])
+                try:
+                    connection.executemany("INSERT INTO seen VALUES (?)", ((k,) for k in keys))
+                except sqlite3.IntegrityError as error:
+                    raise StoreError(f"cannot store {name}: duplicate {key} values") from error
+                stored: dict[str, str] = {}
+                if self.has_layer(name):
+                    connection.execute("DELETE FROM chunk")
+                    connection.executemany("INSERT INTO chunk VALUES (?, ?)", zip(keys, hashes))
+                    stored = dict(connection.execute(
+                        f'SELECT CAST(t.{quoted_key} AS TEXT), t.row_hash FROM "{name}" t '
+                        f"JOIN chunk ON chunk.k = CAST(t.{quoted_key} AS TEXT) "
+                        "WHERE t.valid_to IS NULL"
+                    ).fetchall())
+                previous = pd.Series(keys).map(stored).to_numpy()
+                is_new = pd.isna(previous)
+                is_changed = ~is_new & (previous != hashes)
+                if is_changed.any():
+                    self._close(connection, name, quoted_key, keys[is_changed])
+                connection.commit()
+                write = is_new | is_changed
+                if write.any():
+                    self._append(name, frame[write].assign(row_hash=hashes[write]), key)
+                for kind, mask in (("added", is_new), ("changed", is_changed)):
+                    counts[kind] += int(mask.sum())
+                    room = CHANGE_LIST_LIMIT - len(lists[kind])
+                    lists[kind].extend(keys[mask][:room].tolist())
+                counts["unchanged"] += int((~write).sum())
+            if self.has_layer(name):
+                removed = [row[0] for row in connection.execute(
+                    f'SELECT CAST({quoted_key} AS TEXT) FROM "{name}" WHERE valid_to IS NULL '
+                    f"AND valid_from < ? AND CAST({quoted_key} AS TEXT) NOT IN (SELECT k FROM seen)",
+                    (self.version,),
+                )]
+                if removed:
+                    self._close(connection, name, quoted_key, np.asarray(removed, dtype=object))
+                    connection.commit()
+                counts["removed"] = len(removed)
+                lists["removed"] = removed[:CHANGE_LIST_LIMIT]
         change = LayerChange(
             name,
-            added=sorted(added),
-            changed=sorted(changed),
-            removed=sorted(removed),
-            unchanged=int(same.sum()),
+            added=sorted(lists["added"]),
+            changed=sorted(lists["changed"]),
+            removed=sorted(lists["removed"]),
+            unchanged=counts["unchanged"],
+            counts=counts,
         )
         self.changes.append(change)
         return change
@@ -333,7 +439,7 @@ class ProjectWriter(ProjectReader):
         frame = promote_polygons(frame.to_crs(CGCS2000))
         return frame.drop(columns=[c for c in HISTORY_COLUMNS if c in frame.columns])
 
-    def _append(self, name: str, frame: gpd.GeoDataFrame) -> None:
+    def _append(self, name: str, frame: gpd.GeoDataFrame, key: str) -> None:
         frame = frame.copy()
         frame["valid_from"] = np.int64(self.version)
         frame["valid_to"] = pd.array([None] * len(frame), dtype="Int64")
@@ -345,19 +451,29 @@ class ProjectWriter(ProjectReader):
             driver="GPKG",
             append=exists,
             geometry_type=None if exists else _layer_geometry_type(frame),
+            use_arrow=True,
         )
+        if not exists:
+            with contextlib.closing(self._connect()) as connection:
+                # The current row of a key is looked up on every write.
+                connection.execute(
+                    f'CREATE INDEX "{name}_current_{key}" ON "{name}" '
+                    f"(CAST({gpkg.quote(key)} AS TEXT)) WHERE valid_to IS NULL"
+                )
+                connection.commit()
         self._touched = True
 
-    def _close_rows(self, name: str, key: str, keys: list[str]) -> None:
-        with contextlib.closing(self._connect()) as connection:
-            connection.execute("CREATE TEMP TABLE closing (k TEXT PRIMARY KEY)")
-            connection.executemany("INSERT INTO closing VALUES (?)", [(k,) for k in keys])
-            connection.execute(
-                f'UPDATE "{name}" SET valid_to = ? '
-                f'WHERE valid_to IS NULL AND CAST("{key}" AS TEXT) IN (SELECT k FROM closing)',
-                (self.version,),
-            )
-            connection.commit()
+    def _close(
+        self, connection: sqlite3.Connection, name: str, quoted_key: str, keys: np.ndarray
+    ) -> None:
+        connection.execute("CREATE TEMP TABLE IF NOT EXISTS closing (k TEXT PRIMARY KEY)")
+        connection.execute("DELETE FROM closing")
+        connection.executemany("INSERT INTO closing VALUES (?)", ((str(k),) for k in keys))
+        connection.execute(
+            f'UPDATE "{name}" SET valid_to = ? WHERE valid_to IS NULL '
+            f"AND CAST({quoted_key} AS TEXT) IN (SELECT k FROM closing)",
+            (self.version,),
+        )
         self._touched = True
 
     def _finish(self) -> None:
@@ -446,7 +562,8 @@ def _fingerprints(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     if "geometry" in frame.columns:
         parts["geometry"] = shapely.to_wkb(np.asarray(frame.geometry.values), hex=True)
     normalised = pd.DataFrame(parts, index=frame.index)
-    return pd.util.hash_pandas_object(normalised, index=False).to_numpy()
+    hashes = pd.util.hash_pandas_object(normalised, index=False).to_numpy()
+    return np.char.mod("%016x", hashes).astype(object)
 
 
 def _write_styles(connection: sqlite3.Connection) -> None:
