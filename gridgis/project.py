@@ -436,3 +436,96 @@ def _ignored_notes(division: object, barriers: gpd.GeoDataFrame | None,
         notes.append(f"{len(ignored.points_outside)} of {len(points)} load points lie in no "
                      "village and carry no load")
     return notes
+
+
+@dataclass
+class ImportReport:
+    """What ``enterprises import`` read and changed."""
+
+    version: int
+    rows: int
+    empty_rows: int
+    change: object  # gridgis.io.store.LayerChange
+    problems: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def import_ledger(
+    project: Path,
+    ledger: Path,
+    *,
+    command: str,
+    sheet: str | None = None,
+    coords: str | None = None,
+    coords_column: str | None = None,
+    encoding: str | None = None,
+    chunk_rows: int = 200_000,
+    progress: Progress = silent,
+) -> ImportReport:
+    """Import (or re-import) an enterprise ledger into the project as a new version.
+
+    The ledger is read in chunks, so its size is bounded by disk, not memory.
+    Every row is kept: invalid USCCs, duplicates and rows without usable
+    coordinates are stored and listed in the ``ledger_problems`` table.
+
+    Parameters
+    ----------
+    project : Path
+        The project GeoPackage.
+    ledger : Path
+        CSV (UTF-8, UTF-8 with BOM or GBK) or XLSX in the Appendix A layout.
+    command : str
+        The command line, for the version log.
+    sheet, coords, coords_column, encoding : str, optional
+        See :func:`gridgis.io.ledger.read_ledger`.
+    chunk_rows : int
+        Rows read and written at a time.
+    progress : Progress
+        Progress over chunks.
+
+    Returns
+    -------
+    ImportReport
+        The layer change (new, changed and removed enterprises) and the problems.
+    """
+    from gridgis.enterprises import EnterpriseIds, enterprise_layer
+    from gridgis.io.ledger import iter_ledger_chunks
+
+    reader = open_project(project)
+    county = reader.read_layer("admin_units", where="level = 'county'")
+    bounds = tuple(float(v) for v in county.total_bounds) if len(county) else None
+    chunks = iter_ledger_chunks(ledger, sheet=sheet, encoding=encoding, coords=coords,
+                                coords_column=coords_column, county_bounds=bounds,
+                                chunk_rows=chunk_rows)
+    make_ids = EnterpriseIds()
+    problems: list[pd.DataFrame] = []
+    tally = {"rows": 0, "empty": 0}
+    notes: list[str] = []
+
+    def layer_chunks():  # noqa: ANN202 - a generator of GeoDataFrames
+        for chunk in chunks:
+            if not notes:
+                notes.extend(chunk.info.notes)
+            rows = chunk.enterprises
+            ids = make_ids(rows)
+            tally["rows"] += len(rows)
+            tally["empty"] += chunk.empty_rows
+            if len(chunk.problems):
+                context = rows[["row", "name", "uscc", "township", "village", "address"]].assign(
+                    enterprise_id=ids.to_numpy())
+                problems.append(chunk.problems.merge(context, on="row", how="left"))
+            yield enterprise_layer(rows, ids)
+
+    with edit_project(project, command=command, note=f"import ledger {ledger.name}") as writer:
+        change = writer.put_layer_chunks("enterprises", layer_chunks(), progress=progress)
+        problem_frame = (pd.concat(problems, ignore_index=True) if problems
+                         else pd.DataFrame(columns=["row", "kind", "detail"]))
+        writer.write_table("ledger_problems", problem_frame, "problems found in the last ledger")
+        writer.append_table("ledger_imports", pd.DataFrame([{
+            "version": writer.version, "ledger": ledger.name, "rows": tally["rows"],
+            "empty_rows": tally["empty"], "added": change.count("added"),
+            "changed": change.count("changed"), "removed": change.count("removed"),
+            "unchanged": change.count("unchanged"), "problems": len(problem_frame),
+        }]), "ledger imports")
+        version = writer.version
+    return ImportReport(version, tally["rows"], tally["empty"], change, problem_frame, notes)

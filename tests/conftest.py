@@ -69,3 +69,30 @@ def file_digest(path: Path) -> str:
 def folder_listing(folder: Path) -> list[str]:
     """Names in a folder, to prove no partial output was written."""
     return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.fixture(scope="session")
+def demo_project_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project initialised once from the demo county's boundaries."""
+    from click.testing import CliRunner
+
+    from gridgis.cli.main import cli
+    from gridgis.paths import DEMO_DIR
+
+    path = tmp_path_factory.mktemp("demo") / "helan.gpkg"
+    result = CliRunner().invoke(cli, [
+        "init", str(path), "--admin", str(DEMO_DIR / "villages.geojson"),
+        str(DEMO_DIR / "townships.geojson"), str(DATA_DIR / "helan_county.geojson"),
+    ])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+@pytest.fixture
+def demo_project(demo_project_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the demo project for one test."""
+    import shutil
+
+    path = tmp_path / "helan.gpkg"
+    shutil.copyfile(demo_project_template, path)
+    return path

@@ -1,0 +1,71 @@
+"""``gridgis enterprises``: bring enterprise ledgers into a project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gridgis.cli.helpers import command_line, format_table, progress_bar
+from gridgis.cli.options import project_argument
+
+PROBLEM_LABELS = {
+    "invalid_uscc": "统一社会信用代码无效 invalid USCC",
+    "duplicate_uscc": "统一社会信用代码重复 duplicate USCC",
+    "missing_uscc": "无统一社会信用代码 no USCC",
+    "missing_name": "无企业名称 no name",
+    "missing_coordinates": "无坐标 no coordinates",
+    "invalid_coordinates": "坐标无法识别 unreadable coordinates",
+    "swapped_coordinates": "经纬度颠倒（已纠正） swapped lon/lat (fixed)",
+    "coordinates_out_of_range": "坐标超出范围 coordinates out of range",
+    "outside_county": "坐标在县外 outside the county",
+    "unknown_coordinate_system": "坐标系无法识别 unknown coordinate system",
+    "invalid_number": "数值无法识别 unreadable number",
+    "unrecognised_value": "取值无法识别 unrecognised value",
+}
+
+
+@click.group(short_help="Import enterprise ledgers.")
+def enterprises() -> None:
+    """Import enterprise ledgers (企业台账) into a project."""
+
+
+@enterprises.command("import", short_help="Import or re-import a ledger (CSV or XLSX).")
+@project_argument
+@click.argument("ledger", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sheet", help="Worksheet of an XLSX ledger (default: the first with a header).")
+@click.option("--coords", help="Coordinate system of the whole ledger: wgs84, cgcs2000, gcj02 "
+                               "(Amap/Tencent) or bd09 (Baidu).")
+@click.option("--coords-column", help="Column naming each row's coordinate system "
+                                      "(default: a 坐标系 column when present).")
+@click.option("--encoding", help="Text encoding of a CSV ledger (default: detected).")
+def import_(project: Path, ledger: Path, sheet: str | None, coords: str | None,
+            coords_column: str | None, encoding: str | None) -> None:
+    """Import LEDGER into PROJECT.gpkg as a new version.
+
+    Every row is kept. Invalid USCCs and duplicates are flagged, GCJ-02 and
+    BD-09 coordinates are converted to CGCS2000, swapped lon/lat is fixed, and
+    points outside the county are reported. Importing a newer ledger shows
+    which enterprises are new, changed or removed.
+    """
+    from gridgis.project import import_ledger
+
+    report = import_ledger(project, ledger, command=command_line(), sheet=sheet, coords=coords,
+                           coords_column=coords_column, encoding=encoding, progress=progress_bar)
+    change = report.change
+    click.echo(f"read {report.rows} enterprises from {ledger.name}"
+               + (f" ({report.empty_rows} empty rows skipped)" if report.empty_rows else ""))
+    click.echo(f"enterprises: {change.count('added')} new, {change.count('changed')} changed, "
+               f"{change.count('removed')} removed, {change.count('unchanged')} unchanged "
+               f"(version {report.version})")
+    for label, keys in (("new", change.added), ("changed", change.changed),
+                        ("removed", change.removed)):
+        if keys and report.version > 1 and len(keys) < report.rows:
+            shown = ", ".join(keys[:10]) + (" …" if len(keys) > 10 else "")
+            click.echo(f"  {label}: {shown}")
+    if len(report.problems):
+        counts = report.problems["kind"].value_counts()
+        rows = [[PROBLEM_LABELS.get(kind, kind), int(count)] for kind, count in counts.items()]
+        click.echo(format_table(rows, ["问题 problem", "rows"]))
+        click.echo("details: table ledger_problems in the project; 'gridgis report' writes them "
+                   "to Excel")
