@@ -29,11 +29,25 @@ from gridgis.registry import LINK_SHARE
 
 STATUSES = ("new", "split", "merged", "boundary changed", "retired", "unchanged")
 STATUS_LABELS = {
-    "new": "新增", "split": "拆分", "merged": "合并", "boundary changed": "边界调整",
-    "retired": "撤销", "unchanged": "未变",
+    "new": "新增",
+    "split": "拆分",
+    "merged": "合并",
+    "boundary changed": "边界调整",
+    "retired": "撤销",
+    "unchanged": "未变",
 }
-DIFF_COLUMNS = ["grid_code", "status", "kind", "level", "admin_code", "name",
-                "area_before_km2", "area_after_km2", "predecessors", "successors"]
+DIFF_COLUMNS = [
+    "grid_code",
+    "status",
+    "kind",
+    "level",
+    "admin_code",
+    "name",
+    "area_before_km2",
+    "area_after_km2",
+    "predecessors",
+    "successors",
+]
 
 
 def diff_grids(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -85,9 +99,16 @@ def diff_grids(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> pd.DataFram
 
     rows = []
     for code in common:
-        rows.append(_row(after.loc[code], "unchanged" if same[common.get_loc(code)] else
-                         "boundary changed", area_before.get(code), area_after.get(code),
-                         predecessors_of_kept.get(code, []), successors_of_kept.get(code, [])))
+        rows.append(
+            _row(
+                after.loc[code],
+                "unchanged" if same[common.get_loc(code)] else "boundary changed",
+                area_before.get(code),
+                area_after.get(code),
+                predecessors_of_kept.get(code, []),
+                successors_of_kept.get(code, []),
+            )
+        )
     for code in gone:
         nexts = successors.get(code, [])
         if len(nexts) >= 2:
@@ -118,7 +139,9 @@ def _areas_km2(grids: gpd.GeoDataFrame, metric: object) -> dict[str, float]:
     return dict(zip(grids.index, np.round(areas, 6), strict=True))
 
 
-def _links(sources: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, metric: object) -> dict[str, list[str]]:
+def _links(
+    sources: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, metric: object
+) -> dict[str, list[str]]:
     """Map each source code to the target codes it overlaps substantially."""
     if sources.empty or targets.empty:
         return {}
@@ -127,13 +150,16 @@ def _links(sources: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, metric: object)
     polygonal = np.isin(shapely.get_type_id(target_geometry), (3, 6))
     tree = shapely.STRtree(target_geometry)
     source_index, target_index = tree.query(source_geometry, predicate="intersects")
-    keep = polygonal[target_index] & (targets["level"].to_numpy()[target_index] ==
-                                      sources["level"].to_numpy()[source_index])
+    keep = polygonal[target_index] & (
+        targets["level"].to_numpy()[target_index] == sources["level"].to_numpy()[source_index]
+    )
     source_index, target_index = source_index[keep], target_index[keep]
-    shared = shapely.area(shapely.intersection(source_geometry[source_index],
-                                               target_geometry[target_index]))
-    smaller = np.minimum(shapely.area(source_geometry[source_index]),
-                         shapely.area(target_geometry[target_index]))
+    shared = shapely.area(
+        shapely.intersection(source_geometry[source_index], target_geometry[target_index])
+    )
+    smaller = np.minimum(
+        shapely.area(source_geometry[source_index]), shapely.area(target_geometry[target_index])
+    )
     linked = shared >= LINK_SHARE * smaller
     result: dict[str, list[str]] = {}
     for s, t in zip(source_index[linked], target_index[linked], strict=True):
@@ -141,12 +167,23 @@ def _links(sources: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, metric: object)
     return {code: sorted(set(codes)) for code, codes in result.items()}
 
 
-def _row(grid: pd.Series, status: str, area_before: float | None, area_after: float | None,
-         predecessors: list[str], successors: list[str]) -> dict[str, object]:
+def _row(
+    grid: pd.Series,
+    status: str,
+    area_before: float | None,
+    area_after: float | None,
+    predecessors: list[str],
+    successors: list[str],
+) -> dict[str, object]:
     return {
-        "grid_code": grid["grid_code"], "status": status, "kind": grid.get("kind"),
-        "level": grid.get("level"), "admin_code": grid.get("admin_code"), "name": grid.get("name"),
-        "area_before_km2": area_before, "area_after_km2": area_after,
+        "grid_code": grid["grid_code"],
+        "status": status,
+        "kind": grid.get("kind"),
+        "level": grid.get("level"),
+        "admin_code": grid.get("admin_code"),
+        "name": grid.get("name"),
+        "area_before_km2": area_before,
+        "area_after_km2": area_after,
         "predecessors": " ".join(sorted(set(predecessors))),
         "successors": " ".join(sorted(set(successors))),
     }

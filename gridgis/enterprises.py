@@ -32,9 +32,9 @@ logger = logging.getLogger(__name__)
 #: Ledger columns that describe where a row sits in the file, not the enterprise.
 POSITION_COLUMNS = ("row", "source_row", "source_sheet")
 #: The enterprise layer's attribute columns, in order.
-LAYER_COLUMNS = ["enterprise_id"] + [c for c in LEDGER_COLUMNS if c not in POSITION_COLUMNS] + [
-    "extra"
-]
+LAYER_COLUMNS = (
+    ["enterprise_id"] + [c for c in LEDGER_COLUMNS if c not in POSITION_COLUMNS] + ["extra"]
+)
 
 
 class EnterpriseIds:
@@ -106,4 +106,3 @@ def enterprise_layer(chunk: pd.DataFrame, ids: pd.Series) -> gpd.GeoDataFrame:
     geometry = gpd.points_from_xy(lon, lat, crs=CGCS2000)
     geometry[np.isnan(lon) | np.isnan(lat)] = None
     return gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=geometry, crs=CGCS2000)
-

@@ -203,12 +203,25 @@ def diff_versions(project: Path, before: int, after: int) -> pd.DataFrame:
     from gridgis.changes import diff_grids
 
     reader = open_project(project)
-    return diff_grids(reader.read_layer("grids", version=before),
-                      reader.read_layer("grids", version=after))
+    return diff_grids(
+        reader.read_layer("grids", version=before), reader.read_layer("grids", version=after)
+    )
 
 
-GRID_COLUMNS = ["grid_code", "kind", "level", "admin_code", "name", "sequence", "department",
-                "load", "load_kind", "area_km2", "polsby_popper", "geometry"]
+GRID_COLUMNS = [
+    "grid_code",
+    "kind",
+    "level",
+    "admin_code",
+    "name",
+    "sequence",
+    "department",
+    "load",
+    "load_kind",
+    "area_km2",
+    "polsby_popper",
+    "geometry",
+]
 
 
 @dataclass
@@ -353,8 +366,14 @@ def divide_project(
 
     division = divide_villages(
         selected[["code", "name", "households", "geometry"]].reset_index(drop=True),
-        by=by, max_load=max_load, load_points=points, weight_field=weight_field,
-        buildings=building_frame, barriers=barrier_lines, seed=seed, progress=progress,
+        by=by,
+        max_load=max_load,
+        load_points=points,
+        weight_field=weight_field,
+        buildings=building_frame,
+        barriers=barrier_lines,
+        seed=seed,
+        progress=progress,
     )
     notes.extend(_ignored_notes(division, barrier_lines, points))
     names = dict(zip(admin["code"], admin["name"], strict=True))
@@ -373,9 +392,17 @@ def divide_project(
         new_base = []
         # One village at a time: each keeps or issues its own codes.
         for village_code, village_grids in division.grids.groupby("village_code", sort=True):
-            current = grids[is_base & (grids["admin_code"] == village_code)] if len(grids) else grids
-            result = redivide_village(village_code, names[village_code], village_grids,
-                                      current, registry, version=writer.version)
+            current = (
+                grids[is_base & (grids["admin_code"] == village_code)] if len(grids) else grids
+            )
+            result = redivide_village(
+                village_code,
+                names[village_code],
+                village_grids,
+                current,
+                registry,
+                version=writer.version,
+            )
             registry = result.registry
             kept += result.kept
             issued += result.issued
@@ -384,13 +411,18 @@ def divide_project(
         divided = set(division.grids["village_code"])
         # Level grids are rebuilt from the admin units; base grids of other
         # villages and sector grids are carried over untouched.
-        keep = (is_base & ~grids["admin_code"].isin(divided)) | (grids["kind"] == "sector") \
-            if len(grids) else is_base
+        keep = (
+            (is_base & ~grids["admin_code"].isin(divided)) | (grids["kind"] == "sector")
+            if len(grids)
+            else is_base
+        )
         carried = grids[keep] if len(grids) else grids
         parts = [level_grids.assign(load_kind=pd.NA, department=pd.NA), carried, *new_base]
         combined = pd.concat([_grid_frame(p) for p in parts if len(p)], ignore_index=True)
         writer.put_layer("grids", gpd.GeoDataFrame(combined, geometry="geometry", crs=admin.crs))
-        writer.write_table("code_registry", registry_for_storage(registry), "every grid code issued")
+        writer.write_table(
+            "code_registry", registry_for_storage(registry), "every grid code issued"
+        )
         report = division.report.assign(version=writer.version, by=by, max_load=max_load, seed=seed)
         writer.append_table("division_reports", report, "quality of each division")
         version = writer.version
@@ -415,8 +447,11 @@ def _grid_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _located_enterprises(reader: object) -> gpd.GeoDataFrame:
     enterprises = reader.read_layer("enterprises")  # type: ignore[attr-defined]
-    located = enterprises[~enterprises.geometry.isna() & ~enterprises.geometry.is_empty] \
-        if len(enterprises) else enterprises
+    located = (
+        enterprises[~enterprises.geometry.isna() & ~enterprises.geometry.is_empty]
+        if len(enterprises)
+        else enterprises
+    )
     if located.empty:
         raise InputDataError(
             "the project has no located enterprises to divide by; import a ledger with "
@@ -425,16 +460,21 @@ def _located_enterprises(reader: object) -> gpd.GeoDataFrame:
     return located
 
 
-def _ignored_notes(division: object, barriers: gpd.GeoDataFrame | None,
-                   points: gpd.GeoDataFrame | None) -> list[str]:
+def _ignored_notes(
+    division: object, barriers: gpd.GeoDataFrame | None, points: gpd.GeoDataFrame | None
+) -> list[str]:
     notes = []
     ignored = division.ignored  # type: ignore[attr-defined]
     if barriers is not None and len(ignored.barriers_outside):
-        notes.append(f"{len(ignored.barriers_outside)} of {len(barriers)} barrier lines lie "
-                     "outside the villages divided and were ignored")
+        notes.append(
+            f"{len(ignored.barriers_outside)} of {len(barriers)} barrier lines lie "
+            "outside the villages divided and were ignored"
+        )
     if points is not None and len(ignored.points_outside):
-        notes.append(f"{len(ignored.points_outside)} of {len(points)} load points lie in no "
-                     "village and carry no load")
+        notes.append(
+            f"{len(ignored.points_outside)} of {len(points)} load points lie in no "
+            "village and carry no load"
+        )
     return notes
 
 
@@ -494,15 +534,21 @@ def import_ledger(
     reader = open_project(project)
     county = reader.read_layer("admin_units", where="level = 'county'")
     bounds = tuple(float(v) for v in county.total_bounds) if len(county) else None
-    chunks = iter_ledger_chunks(ledger, sheet=sheet, encoding=encoding, coords=coords,
-                                coords_column=coords_column, county_bounds=bounds,
-                                chunk_rows=chunk_rows)
+    chunks = iter_ledger_chunks(
+        ledger,
+        sheet=sheet,
+        encoding=encoding,
+        coords=coords,
+        coords_column=coords_column,
+        county_bounds=bounds,
+        chunk_rows=chunk_rows,
+    )
     make_ids = EnterpriseIds()
     problems: list[pd.DataFrame] = []
     tally = {"rows": 0, "empty": 0}
     notes: list[str] = []
 
-    def layer_chunks():  # noqa: ANN202 - a generator of GeoDataFrames
+    def layer_chunks():
         for chunk in chunks:
             if not notes:
                 notes.extend(chunk.info.notes)
@@ -512,20 +558,37 @@ def import_ledger(
             tally["empty"] += chunk.empty_rows
             if len(chunk.problems):
                 context = rows[["row", "name", "uscc", "township", "village", "address"]].assign(
-                    enterprise_id=ids.to_numpy())
+                    enterprise_id=ids.to_numpy()
+                )
                 problems.append(chunk.problems.merge(context, on="row", how="left"))
             yield enterprise_layer(rows, ids)
 
     with edit_project(project, command=command, note=f"import ledger {ledger.name}") as writer:
         change = writer.put_layer_chunks("enterprises", layer_chunks(), progress=progress)
-        problem_frame = (pd.concat(problems, ignore_index=True) if problems
-                         else pd.DataFrame(columns=["row", "kind", "detail"]))
+        problem_frame = (
+            pd.concat(problems, ignore_index=True)
+            if problems
+            else pd.DataFrame(columns=["row", "kind", "detail"])
+        )
         writer.write_table("ledger_problems", problem_frame, "problems found in the last ledger")
-        writer.append_table("ledger_imports", pd.DataFrame([{
-            "version": writer.version, "ledger": ledger.name, "rows": tally["rows"],
-            "empty_rows": tally["empty"], "added": change.count("added"),
-            "changed": change.count("changed"), "removed": change.count("removed"),
-            "unchanged": change.count("unchanged"), "problems": len(problem_frame),
-        }]), "ledger imports")
+        writer.append_table(
+            "ledger_imports",
+            pd.DataFrame(
+                [
+                    {
+                        "version": writer.version,
+                        "ledger": ledger.name,
+                        "rows": tally["rows"],
+                        "empty_rows": tally["empty"],
+                        "added": change.count("added"),
+                        "changed": change.count("changed"),
+                        "removed": change.count("removed"),
+                        "unchanged": change.count("unchanged"),
+                        "problems": len(problem_frame),
+                    }
+                ]
+            ),
+            "ledger imports",
+        )
         version = writer.version
     return ImportReport(version, tally["rows"], tally["empty"], change, problem_frame, notes)

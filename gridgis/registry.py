@@ -39,8 +39,17 @@ KEEP_IOU = 0.9
 LINK_SHARE = 0.01
 
 REGISTRY_COLUMNS = [
-    "grid_code", "kind", "level", "admin_code", "sequence", "status",
-    "issued_version", "retired_version", "predecessors", "successors", "note",
+    "grid_code",
+    "kind",
+    "level",
+    "admin_code",
+    "sequence",
+    "status",
+    "issued_version",
+    "retired_version",
+    "predecessors",
+    "successors",
+    "note",
 ]
 
 
@@ -60,7 +69,9 @@ class Redivision:
     retired: list[str]
 
 
-def level_grid_rows(admin_units: gpd.GeoDataFrame, scheme: CodeScheme | None = None) -> gpd.GeoDataFrame:
+def level_grid_rows(
+    admin_units: gpd.GeoDataFrame, scheme: CodeScheme | None = None
+) -> gpd.GeoDataFrame:
     """Return the level grids (county, township, village) of the admin units.
 
     Parameters
@@ -78,15 +89,18 @@ def level_grid_rows(admin_units: gpd.GeoDataFrame, scheme: CodeScheme | None = N
     """
     scheme = scheme or default_scheme()
     codes = [GridCode.for_level(code, scheme=scheme).format() for code in admin_units["code"]]
-    return gpd.GeoDataFrame({
-        "grid_code": codes,
-        "kind": "territorial",
-        "level": admin_units["level"].to_numpy(),
-        "admin_code": admin_units["code"].to_numpy(),
-        "name": admin_units["name"].to_numpy(),
-        "sequence": 0,
-        "geometry": admin_units.geometry.to_numpy(),
-    }, crs=admin_units.crs)
+    return gpd.GeoDataFrame(
+        {
+            "grid_code": codes,
+            "kind": "territorial",
+            "level": admin_units["level"].to_numpy(),
+            "admin_code": admin_units["code"].to_numpy(),
+            "name": admin_units["name"].to_numpy(),
+            "sequence": 0,
+            "geometry": admin_units.geometry.to_numpy(),
+        },
+        crs=admin_units.crs,
+    )
 
 
 def register_level_grids(
@@ -96,12 +110,21 @@ def register_level_grids(
     new = level_grids[~level_grids["grid_code"].isin(registry["grid_code"])]
     if new.empty:
         return registry
-    rows = pd.DataFrame({
-        "grid_code": new["grid_code"].to_numpy(), "kind": "level",
-        "level": new["level"].to_numpy(), "admin_code": new["admin_code"].to_numpy(),
-        "sequence": 0, "status": "active", "issued_version": version,
-        "retired_version": None, "predecessors": "", "successors": "", "note": "level grid",
-    })
+    rows = pd.DataFrame(
+        {
+            "grid_code": new["grid_code"].to_numpy(),
+            "kind": "level",
+            "level": new["level"].to_numpy(),
+            "admin_code": new["admin_code"].to_numpy(),
+            "sequence": 0,
+            "status": "active",
+            "issued_version": version,
+            "retired_version": None,
+            "predecessors": "",
+            "successors": "",
+            "note": "level grid",
+        }
+    )
     return pd.concat([registry, rows], ignore_index=True) if len(registry) else rows
 
 
@@ -173,12 +196,17 @@ def redivide_village(
     )
     sequences = [GridCode.parse(code, scheme).sequence for code in codes]
     coded = new_grids.assign(
-        grid_code=codes, kind="territorial", level="base", admin_code=village_code,
-        sequence=sequences, name=[f"{village_name}第{s}网格" for s in sequences],
+        grid_code=codes,
+        kind="territorial",
+        level="base",
+        admin_code=village_code,
+        sequence=sequences,
+        name=[f"{village_name}第{s}网格" for s in sequences],
     )
     coded = coded.sort_values("grid_code").reset_index(drop=True)
-    return Redivision(gpd.GeoDataFrame(coded, crs=new_grids.crs), registry, sorted(kept),
-                      sorted(issued), retired)
+    return Redivision(
+        gpd.GeoDataFrame(coded, crs=new_grids.crs), registry, sorted(kept), sorted(issued), retired
+    )
 
 
 def _match(old: np.ndarray, new: np.ndarray) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -230,13 +258,21 @@ def _update_registry(
     registry.loc[retiring, "successors"] = registry.loc[retiring, "grid_code"].map(
         lambda code: " ".join(sorted(set(successors.get(code, []))))
     )
-    rows = pd.DataFrame({
-        "grid_code": issued, "kind": "base", "level": "base", "admin_code": village_code,
-        "sequence": [int(code[12:15]) for code in issued], "status": "active",
-        "issued_version": version, "retired_version": None,
-        "predecessors": [" ".join(sorted(set(predecessors.get(code, [])))) for code in issued],
-        "successors": "", "note": "",
-    })
+    rows = pd.DataFrame(
+        {
+            "grid_code": issued,
+            "kind": "base",
+            "level": "base",
+            "admin_code": village_code,
+            "sequence": [int(code[12:15]) for code in issued],
+            "status": "active",
+            "issued_version": version,
+            "retired_version": None,
+            "predecessors": [" ".join(sorted(set(predecessors.get(code, [])))) for code in issued],
+            "successors": "",
+            "note": "",
+        }
+    )
     if rows.empty:
         return registry
     return pd.concat([registry, rows], ignore_index=True) if len(registry) else rows

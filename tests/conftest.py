@@ -80,10 +80,17 @@ def demo_project_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from gridgis.paths import DEMO_DIR
 
     path = tmp_path_factory.mktemp("demo") / "helan.gpkg"
-    result = CliRunner().invoke(cli, [
-        "init", str(path), "--admin", str(DEMO_DIR / "villages.geojson"),
-        str(DEMO_DIR / "townships.geojson"), str(DATA_DIR / "helan_county.geojson"),
-    ])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "init",
+            str(path),
+            "--admin",
+            str(DEMO_DIR / "villages.geojson"),
+            str(DEMO_DIR / "townships.geojson"),
+            str(DATA_DIR / "helan_county.geojson"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     return path
 

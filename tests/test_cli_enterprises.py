@@ -25,7 +25,9 @@ def project(tmp_path: Path) -> Path:
     return path
 
 
-def _ledger(tmp_path: Path, rows: list[str], name: str = "ledger.csv", encoding: str = "gbk") -> Path:
+def _ledger(
+    tmp_path: Path, rows: list[str], name: str = "ledger.csv", encoding: str = "gbk"
+) -> Path:
     path = tmp_path / name
     path.write_text(HEADER + "".join(row + "\n" for row in rows), encoding=encoding)
     return path
@@ -49,7 +51,11 @@ def test_import_then_reimport_shows_changes(tmp_path: Path, project: Path) -> No
     swapped = stored.set_index("name").loc["丙公司"]
     assert (swapped["lon"], swapped["lat"]) == pytest.approx((106.21, 38.495))
 
-    newer = [ROWS[0].replace("一般", "较大"), ROWS[1], "丁公司,,金山镇,红星村,106.201,38.501,商贸,低"]
+    newer = [
+        ROWS[0].replace("一般", "较大"),
+        ROWS[1],
+        "丁公司,,金山镇,红星村,106.201,38.501,商贸,低",
+    ]
     second = run("enterprises", "import", project, _ledger(tmp_path, newer, "newer.csv"))
     assert second.exit_code == 0, second.output
     assert "1 new, 1 changed, 1 removed, 1 unchanged" in second.output
@@ -83,8 +89,14 @@ def _two_sheets(tmp_path: Path) -> Path:
 
 
 BAD = {
-    "missing header": (lambda tmp: _ledger(tmp, [], encoding="utf-8").write_text(
-        "名称X,经度\n甲,106\n", encoding="utf-8") and tmp / "ledger.csv", [], "企业名称"),
+    "missing header": (
+        lambda tmp: (
+            _ledger(tmp, [], encoding="utf-8").write_text("名称X,经度\n甲,106\n", encoding="utf-8")
+            and tmp / "ledger.csv"
+        ),
+        [],
+        "企业名称",
+    ),
     "unknown coordinate system": (lambda tmp: _ledger(tmp, ROWS), ["--coords", "mars"], "mars"),
     "empty ledger": (lambda tmp: _ledger(tmp, []), [], "no data rows|empty"),
     "missing sheet": (_two_sheets, ["--sheet", "台账2"], "台账2"),

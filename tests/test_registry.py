@@ -15,8 +15,11 @@ X0, Y0, WIDTH, HEIGHT = 106.20, 38.50, 0.04, 0.01
 def strips(cuts: list[float]) -> gpd.GeoDataFrame:
     """Vertical strips of the village box, cut at fractions of its width."""
     edges = [0.0, *sorted(cuts), 1.0]
-    boxes = [shapely.box(X0 + a * WIDTH, Y0, X0 + b * WIDTH, Y0 + HEIGHT)
-             for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
+    boxes = [
+        shapely.box(X0 + a * WIDTH, Y0, X0 + b * WIDTH, Y0 + HEIGHT)
+        for a, b in zip(edges[:-1], edges[1:], strict=True)
+        if b > a
+    ]
     return gpd.GeoDataFrame({"load": [1.0] * len(boxes)}, geometry=boxes, crs="EPSG:4490")
 
 
@@ -66,12 +69,21 @@ def test_merge_is_reported() -> None:
 
 
 def test_level_grids_get_level_codes() -> None:
-    units = gpd.GeoDataFrame({"code": ["640122", "640122100", VILLAGE], "name": ["贺兰县", "金山镇", "红星村"],
-                              "level": ["county", "township", "village"]},
-                             geometry=[shapely.box(0, 0, 1, 1)] * 3, crs=4490)
+    units = gpd.GeoDataFrame(
+        {
+            "code": ["640122", "640122100", VILLAGE],
+            "name": ["贺兰县", "金山镇", "红星村"],
+            "level": ["county", "township", "village"],
+        },
+        geometry=[shapely.box(0, 0, 1, 1)] * 3,
+        crs=4490,
+    )
     rows = level_grid_rows(units)
     assert [code[:15] for code in rows["grid_code"]] == [
-        "640122000000000", "640122100000000", "640122100201000"]
+        "640122000000000",
+        "640122100000000",
+        "640122100201000",
+    ]
 
 
 @settings(max_examples=40, deadline=None)

@@ -32,8 +32,9 @@ def demo(ctx: click.Context, outdir: Path) -> None:
     project = outdir / "helan.gpkg"
 
     _step("1. init: boundaries → project")
-    ctx.invoke(init, project=project, admin_file=villages, more_admin=(townships, county),
-               overwrite=True)
+    ctx.invoke(
+        init, project=project, admin_file=villages, more_admin=(townships, county), overwrite=True
+    )
     _step("2. check: codes and topology")
     _invoke_allowing_problems(
         ctx, check, project=project, output=outdir / "check_issues.gpkg", overwrite=True

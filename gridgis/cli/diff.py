@@ -15,8 +15,13 @@ from gridgis.cli.options import project_argument
 @project_argument
 @click.argument("before", type=click.IntRange(min=1))
 @click.argument("after", type=click.IntRange(min=1))
-@click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]),
-              default="table", show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
 @click.option("--all", "show_all", is_flag=True, help="Also list unchanged grids in the table.")
 def diff(project: Path, before: int, after: int, output_format: str, show_all: bool) -> None:
     """List every grid of PROJECT.gpkg as new, split, merged, boundary changed, retired or unchanged.
@@ -36,15 +41,40 @@ def diff(project: Path, before: int, after: int, output_format: str, show_all: b
         click.echo(json.dumps(records, ensure_ascii=False, sort_keys=True, indent=1))
         return
     counts = changes["status"].value_counts()
-    click.echo(f"version {before} → {after}: " + ", ".join(
-        f"{STATUS_LABELS[s]} {s} {int(counts[s])}" for s in STATUS_LABELS if s in counts))
+    click.echo(
+        f"version {before} → {after}: "
+        + ", ".join(
+            f"{STATUS_LABELS[s]} {s} {int(counts[s])}" for s in STATUS_LABELS if s in counts
+        )
+    )
     shown = changes if show_all else changes[changes["status"] != "unchanged"]
-    rows = [[c.grid_code, f"{STATUS_LABELS[c.status]} {c.status}", c.name,
-             _km2(c.area_before_km2), _km2(c.area_after_km2), c.predecessors, c.successors]
-            for c in shown.itertuples()]
+    rows = [
+        [
+            c.grid_code,
+            f"{STATUS_LABELS[c.status]} {c.status}",
+            c.name,
+            _km2(c.area_before_km2),
+            _km2(c.area_after_km2),
+            c.predecessors,
+            c.successors,
+        ]
+        for c in shown.itertuples()
+    ]
     if rows:
-        click.echo(format_table(rows, ["grid_code", "status", "name", "km² before", "km² after",
-                                       "predecessors", "successors"]))
+        click.echo(
+            format_table(
+                rows,
+                [
+                    "grid_code",
+                    "status",
+                    "name",
+                    "km² before",
+                    "km² after",
+                    "predecessors",
+                    "successors",
+                ],
+            )
+        )
 
 
 def _km2(value: float | None) -> str:

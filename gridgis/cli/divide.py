@@ -17,24 +17,63 @@ def _codes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
 
 @click.command(short_help="Divide villages into balanced, coded base grids.")
 @project_argument
-@click.option("--village", "villages", multiple=True, callback=_codes, metavar="CODE",
-              help="Village to divide (repeat, or separate with commas). Default: all.")
-@click.option("--township", "townships", multiple=True, callback=_codes, metavar="CODE",
-              help="Divide every village of this township (repeatable).")
-@click.option("--by", type=click.Choice(["enterprises", "households", "area"]), required=True,
-              help="What a grid's load is: enterprises, households or area (km²).")
-@click.option("--max-load", type=float, required=True, callback=positive_float,
-              help="The largest load one grid may carry.")
-@click.option("--barriers", "barriers", multiple=True,
-              type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Roads, rivers or railways that grid edges should follow (repeatable).")
-@click.option("--load-points", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Points carrying the load (default: the project's located enterprises).")
+@click.option(
+    "--village",
+    "villages",
+    multiple=True,
+    callback=_codes,
+    metavar="CODE",
+    help="Village to divide (repeat, or separate with commas). Default: all.",
+)
+@click.option(
+    "--township",
+    "townships",
+    multiple=True,
+    callback=_codes,
+    metavar="CODE",
+    help="Divide every village of this township (repeatable).",
+)
+@click.option(
+    "--by",
+    type=click.Choice(["enterprises", "households", "area"]),
+    required=True,
+    help="What a grid's load is: enterprises, households or area (km²).",
+)
+@click.option(
+    "--max-load",
+    type=float,
+    required=True,
+    callback=positive_float,
+    help="The largest load one grid may carry.",
+)
+@click.option(
+    "--barriers",
+    "barriers",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Roads, rivers or railways that grid edges should follow (repeatable).",
+)
+@click.option(
+    "--load-points",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Points carrying the load (default: the project's located enterprises).",
+)
 @click.option("--weight-field", help="Weight column of --load-points (default: 1 each).")
-@click.option("--buildings", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Building points or footprints to spread households over.")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="The same input and seed give the same grids.")
+@click.option(
+    "--buildings",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Building points or footprints to spread households over.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="The same input and seed give the same grids.",
+)
 def divide(
     project: Path,
     villages: tuple[str, ...],
@@ -63,18 +102,50 @@ def divide(
     from gridgis.project import divide_project
 
     report = divide_project(
-        project, by=by, max_load=max_load, command=command_line(), villages=villages,
-        townships=townships, barriers=barriers, load_points=load_points,
-        weight_field=weight_field, buildings=buildings, seed=seed, progress=progress_bar,
+        project,
+        by=by,
+        max_load=max_load,
+        command=command_line(),
+        villages=villages,
+        townships=townships,
+        barriers=barriers,
+        load_points=load_points,
+        weight_field=weight_field,
+        buildings=buildings,
+        seed=seed,
+        progress=progress_bar,
     )
     for note in report.notes:
         click.echo(f"note: {note}")
     quality = report.division.report
-    rows = [[r.village_code, r.grids, f"{r.max_load_ratio:.2f}", f"{r.pp_median:.3f}",
-             f"{r.pp_min:.3f}", "ok" if r.coverage_ok else "NO", f"{r.seconds:.2f}",
-             r.split_blocks or ""] for r in quality.itertuples()]
-    click.echo(format_table(rows, ["village", "grids", "max load/limit", "PP median", "PP min",
-                                   "coverage", "seconds", "split blocks"]))
+    rows = [
+        [
+            r.village_code,
+            r.grids,
+            f"{r.max_load_ratio:.2f}",
+            f"{r.pp_median:.3f}",
+            f"{r.pp_min:.3f}",
+            "ok" if r.coverage_ok else "NO",
+            f"{r.seconds:.2f}",
+            r.split_blocks or "",
+        ]
+        for r in quality.itertuples()
+    ]
+    click.echo(
+        format_table(
+            rows,
+            [
+                "village",
+                "grids",
+                "max load/limit",
+                "PP median",
+                "PP min",
+                "coverage",
+                "seconds",
+                "split blocks",
+            ],
+        )
+    )
     grids = report.division.grids
     click.echo(
         f"{len(quality)} villages → {len(grids)} base grids; largest load "
@@ -84,8 +155,16 @@ def divide(
     oversized = report.division.oversized_units
     if len(oversized):
         click.echo(f"{len(oversized)} blocks or units alone exceed the limit:")
-        click.echo(format_table([[o.village_code, o.kind, f"{o.load:.1f}", o.action]
-                                 for o in oversized.itertuples()],
-                                ["village", "kind", "load", "action"]))
-    click.echo(f"codes: {len(report.kept)} kept, {len(report.issued)} issued, "
-               f"{len(report.retired)} retired; version {report.version}")
+        click.echo(
+            format_table(
+                [
+                    [o.village_code, o.kind, f"{o.load:.1f}", o.action]
+                    for o in oversized.itertuples()
+                ],
+                ["village", "kind", "load", "action"],
+            )
+        )
+    click.echo(
+        f"codes: {len(report.kept)} kept, {len(report.issued)} issued, "
+        f"{len(report.retired)} retired; version {report.version}"
+    )

@@ -34,13 +34,24 @@ def enterprises() -> None:
 @project_argument
 @click.argument("ledger", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--sheet", help="Worksheet of an XLSX ledger (default: the first with a header).")
-@click.option("--coords", help="Coordinate system of the whole ledger: wgs84, cgcs2000, gcj02 "
-                               "(Amap/Tencent) or bd09 (Baidu).")
-@click.option("--coords-column", help="Column naming each row's coordinate system "
-                                      "(default: a 坐标系 column when present).")
+@click.option(
+    "--coords",
+    help="Coordinate system of the whole ledger: wgs84, cgcs2000, gcj02 "
+    "(Amap/Tencent) or bd09 (Baidu).",
+)
+@click.option(
+    "--coords-column",
+    help="Column naming each row's coordinate system (default: a 坐标系 column when present).",
+)
 @click.option("--encoding", help="Text encoding of a CSV ledger (default: detected).")
-def import_(project: Path, ledger: Path, sheet: str | None, coords: str | None,
-            coords_column: str | None, encoding: str | None) -> None:
+def import_(
+    project: Path,
+    ledger: Path,
+    sheet: str | None,
+    coords: str | None,
+    coords_column: str | None,
+    encoding: str | None,
+) -> None:
     """Import LEDGER into PROJECT.gpkg as a new version.
 
     Every row is kept. Invalid USCCs and duplicates are flagged, GCJ-02 and
@@ -50,16 +61,31 @@ def import_(project: Path, ledger: Path, sheet: str | None, coords: str | None,
     """
     from gridgis.project import import_ledger
 
-    report = import_ledger(project, ledger, command=command_line(), sheet=sheet, coords=coords,
-                           coords_column=coords_column, encoding=encoding, progress=progress_bar)
+    report = import_ledger(
+        project,
+        ledger,
+        command=command_line(),
+        sheet=sheet,
+        coords=coords,
+        coords_column=coords_column,
+        encoding=encoding,
+        progress=progress_bar,
+    )
     change = report.change
-    click.echo(f"read {report.rows} enterprises from {ledger.name}"
-               + (f" ({report.empty_rows} empty rows skipped)" if report.empty_rows else ""))
-    click.echo(f"enterprises: {change.count('added')} new, {change.count('changed')} changed, "
-               f"{change.count('removed')} removed, {change.count('unchanged')} unchanged "
-               f"(version {report.version})")
-    for label, keys in (("new", change.added), ("changed", change.changed),
-                        ("removed", change.removed)):
+    click.echo(
+        f"read {report.rows} enterprises from {ledger.name}"
+        + (f" ({report.empty_rows} empty rows skipped)" if report.empty_rows else "")
+    )
+    click.echo(
+        f"enterprises: {change.count('added')} new, {change.count('changed')} changed, "
+        f"{change.count('removed')} removed, {change.count('unchanged')} unchanged "
+        f"(version {report.version})"
+    )
+    for label, keys in (
+        ("new", change.added),
+        ("changed", change.changed),
+        ("removed", change.removed),
+    ):
         if keys and report.version > 1 and len(keys) < report.rows:
             shown = ", ".join(keys[:10]) + (" …" if len(keys) > 10 else "")
             click.echo(f"  {label}: {shown}")
@@ -67,5 +93,6 @@ def import_(project: Path, ledger: Path, sheet: str | None, coords: str | None,
         counts = report.problems["kind"].value_counts()
         rows = [[PROBLEM_LABELS.get(kind, kind), int(count)] for kind, count in counts.items()]
         click.echo(format_table(rows, ["问题 problem", "rows"]))
-        click.echo("details: table ledger_problems in the project; 'gridgis report' writes them "
-                   "to Excel")
+        click.echo(
+            "details: table ledger_problems in the project; 'gridgis report' writes them to Excel"
+        )

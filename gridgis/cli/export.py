@@ -12,10 +12,19 @@ from gridgis.cli.options import overwrite_option, project_argument
 @click.command(short_help="Write grids to GPKG, GeoJSON, SHP, CSV or XLSX.")
 @project_argument
 @click.option("--layer", type=click.Choice(["grids"]), default="grids", show_default=True)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output file; its suffix picks the format (.gpkg .geojson .shp .csv .xlsx).")
-@click.option("--version", "version", type=click.IntRange(min=1),
-              help="Export the layer as it was at this version (default: current).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file; its suffix picks the format (.gpkg .geojson .shp .csv .xlsx).",
+)
+@click.option(
+    "--version",
+    "version",
+    type=click.IntRange(min=1),
+    help="Export the layer as it was at this version (default: current).",
+)
 @overwrite_option
 def export(project: Path, layer: str, output: Path, version: int | None, overwrite: bool) -> None:
     """Write the grids of PROJECT.gpkg to a file that QGIS and Excel open.

@@ -72,8 +72,17 @@ def _register() -> None:
     # Imported here so the group exists before the command modules need it.
     from gridgis.cli import check, code, demo, diff, divide, enterprises, export, init, log
 
-    commands = (init.init, check.check, divide.divide, enterprises.enterprises, code.code,
-                log.log, diff.diff, export.export, demo.demo)
+    commands = (
+        init.init,
+        check.check,
+        divide.divide,
+        enterprises.enterprises,
+        code.code,
+        log.log,
+        diff.diff,
+        export.export,
+        demo.demo,
+    )
     for command in commands:
         cli.add_command(command)
 
