@@ -1,3 +1,5 @@
+import itertools
+
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -17,7 +19,7 @@ def strips(cuts: list[float]) -> gpd.GeoDataFrame:
     edges = [0.0, *sorted(cuts), 1.0]
     boxes = [
         shapely.box(X0 + a * WIDTH, Y0, X0 + b * WIDTH, Y0 + HEIGHT)
-        for a, b in zip(edges[:-1], edges[1:], strict=True)
+        for a, b in itertools.pairwise(edges)
         if b > a
     ]
     return gpd.GeoDataFrame({"load": [1.0] * len(boxes)}, geometry=boxes, crs="EPSG:4490")

@@ -24,7 +24,7 @@ from gridgis.cli.options import project_argument
 )
 @click.option("--all", "show_all", is_flag=True, help="Also list unchanged grids in the table.")
 def diff(project: Path, before: int, after: int, output_format: str, show_all: bool) -> None:
-    """List every grid of PROJECT.gpkg as new, split, merged, boundary changed, retired or unchanged.
+    """List every grid of PROJECT.gpkg as new, split, merged, changed, retired or unchanged.
 
     Areas are in km², measured in a Gauss-Krueger zone. csv and json list
     every grid, unchanged ones included.

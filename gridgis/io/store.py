@@ -248,8 +248,12 @@ class ProjectReader:
         if where:
             filters.append(f"({where})")
         with pyogrio.open_arrow(
-            self.path, layer=name, where=" AND ".join(filters) or None, columns=columns,
-            batch_size=batch_size, use_pyarrow=True,
+            self.path,
+            layer=name,
+            where=" AND ".join(filters) or None,
+            columns=columns,
+            batch_size=batch_size,
+            use_pyarrow=True,
         ) as (meta, reader):
             geometry_column = meta["geometry_name"] or "wkb_geometry"
             for batch in reader:
@@ -358,12 +362,16 @@ class ProjectWriter(ProjectReader):
                 stored: dict[str, str] = {}
                 if self.has_layer(name):
                     connection.execute("DELETE FROM chunk")
-                    connection.executemany("INSERT INTO chunk VALUES (?, ?)", zip(keys, hashes))
-                    stored = dict(connection.execute(
-                        f'SELECT CAST(t.{quoted_key} AS TEXT), t.row_hash FROM "{name}" t '
-                        f"JOIN chunk ON chunk.k = CAST(t.{quoted_key} AS TEXT) "
-                        "WHERE t.valid_to IS NULL"
-                    ).fetchall())
+                    connection.executemany(
+                        "INSERT INTO chunk VALUES (?, ?)", zip(keys, hashes, strict=True)
+                    )
+                    stored = dict(
+                        connection.execute(
+                            f'SELECT CAST(t.{quoted_key} AS TEXT), t.row_hash FROM "{name}" t '
+                            f"JOIN chunk ON chunk.k = CAST(t.{quoted_key} AS TEXT) "
+                            "WHERE t.valid_to IS NULL"
+                        ).fetchall()
+                    )
                 previous = pd.Series(keys).map(stored).to_numpy()
                 is_new = pd.isna(previous)
                 is_changed = ~is_new & (previous != hashes)
@@ -379,11 +387,14 @@ class ProjectWriter(ProjectReader):
                     lists[kind].extend(keys[mask][:room].tolist())
                 counts["unchanged"] += int((~write).sum())
             if self.has_layer(name):
-                removed = [row[0] for row in connection.execute(
-                    f'SELECT CAST({quoted_key} AS TEXT) FROM "{name}" WHERE valid_to IS NULL '
-                    f"AND valid_from < ? AND CAST({quoted_key} AS TEXT) NOT IN (SELECT k FROM seen)",
-                    (self.version,),
-                )]
+                removed = [
+                    row[0]
+                    for row in connection.execute(
+                        f'SELECT CAST({quoted_key} AS TEXT) FROM "{name}" WHERE valid_to IS NULL '
+                        f"AND valid_from < ? AND CAST({quoted_key} AS TEXT) NOT IN (SELECT k FROM seen)",
+                        (self.version,),
+                    )
+                ]
                 if removed:
                     self._close(connection, name, quoted_key, np.asarray(removed, dtype=object))
                     connection.commit()
