@@ -390,8 +390,9 @@ class ProjectWriter(ProjectReader):
                 removed = [
                     row[0]
                     for row in connection.execute(
-                        f'SELECT CAST({quoted_key} AS TEXT) FROM "{name}" WHERE valid_to IS NULL '
-                        f"AND valid_from < ? AND CAST({quoted_key} AS TEXT) NOT IN (SELECT k FROM seen)",
+                        f'SELECT CAST({quoted_key} AS TEXT) FROM "{name}" '
+                        "WHERE valid_to IS NULL AND valid_from < ? "
+                        f"AND CAST({quoted_key} AS TEXT) NOT IN (SELECT k FROM seen)",
                         (self.version,),
                     )
                 ]
