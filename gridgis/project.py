@@ -486,8 +486,12 @@ class ImportReport:
     rows: int
     empty_rows: int
     change: object  # gridgis.io.store.LayerChange
-    problems: pd.DataFrame
+    problems: pd.Series  # rows per problem kind
     notes: list[str] = field(default_factory=list)
+
+
+PROBLEM_CONTEXT = ["row", "source_row", "source_sheet", "name", "uscc", "township", "village",
+                   "address", "lon_input", "lat_input"]
 
 
 def import_ledger(
@@ -544,51 +548,47 @@ def import_ledger(
         chunk_rows=chunk_rows,
     )
     make_ids = EnterpriseIds()
-    problems: list[pd.DataFrame] = []
-    tally = {"rows": 0, "empty": 0}
+    tally = {"rows": 0, "empty": 0, "problems": 0}
+    kinds: dict[str, int] = {}
     notes: list[str] = []
 
-    def layer_chunks():
-        for chunk in chunks:
-            if not notes:
-                notes.extend(chunk.info.notes)
-            rows = chunk.enterprises
-            ids = make_ids(rows)
-            tally["rows"] += len(rows)
-            tally["empty"] += chunk.empty_rows
-            if len(chunk.problems):
-                context = rows[["row", "name", "uscc", "township", "village", "address"]].assign(
+    with edit_project(project, command=command, note=f"import ledger {ledger.name}") as writer:
+        positions = writer.table_writer("ledger_rows")
+        problems = writer.table_writer("ledger_problems")
+
+        def layer_chunks():  # a generator of GeoDataFrames, one per ledger chunk
+            for chunk in chunks:
+                if not notes:
+                    notes.extend(chunk.info.notes)
+                rows = chunk.enterprises
+                ids = make_ids(rows)
+                tally["rows"] += len(rows)
+                tally["empty"] += chunk.empty_rows
+                located = rows[["row", "source_row", "source_sheet"]].assign(
                     enterprise_id=ids.to_numpy()
                 )
-                problems.append(chunk.problems.merge(context, on="row", how="left"))
-            yield enterprise_layer(rows, ids)
+                positions.write(located)
+                if len(chunk.problems) or not problems.rows:
+                    context = rows[PROBLEM_CONTEXT].assign(enterprise_id=ids.to_numpy())
+                    found = chunk.problems.drop(columns=["source_row"], errors="ignore")
+                    found = found.merge(context, on="row", how="left")
+                    problems.write(found.astype({"value": str}) if len(found) else found)
+                    tally["problems"] += len(found)
+                    for kind, count in found["kind"].value_counts().items():
+                        kinds[kind] = kinds.get(kind, 0) + int(count)
+                yield enterprise_layer(rows, ids)
 
-    with edit_project(project, command=command, note=f"import ledger {ledger.name}") as writer:
         change = writer.put_layer_chunks("enterprises", layer_chunks(), progress=progress)
-        problem_frame = (
-            pd.concat(problems, ignore_index=True)
-            if problems
-            else pd.DataFrame(columns=["row", "kind", "detail"])
-        )
-        writer.write_table("ledger_problems", problem_frame, "problems found in the last ledger")
         writer.append_table(
             "ledger_imports",
-            pd.DataFrame(
-                [
-                    {
-                        "version": writer.version,
-                        "ledger": ledger.name,
-                        "rows": tally["rows"],
-                        "empty_rows": tally["empty"],
-                        "added": change.count("added"),
-                        "changed": change.count("changed"),
-                        "removed": change.count("removed"),
-                        "unchanged": change.count("unchanged"),
-                        "problems": len(problem_frame),
-                    }
-                ]
-            ),
+            pd.DataFrame([{
+                "version": writer.version, "ledger": ledger.name, "rows": tally["rows"],
+                "empty_rows": tally["empty"], "added": change.count("added"),
+                "changed": change.count("changed"), "removed": change.count("removed"),
+                "unchanged": change.count("unchanged"), "problems": tally["problems"],
+            }]),
             "ledger imports",
         )
         version = writer.version
-    return ImportReport(version, tally["rows"], tally["empty"], change, problem_frame, notes)
+    problem_counts = pd.Series(kinds, dtype="int64").rename("rows")
+    return ImportReport(version, tally["rows"], tally["empty"], change, problem_counts, notes)

@@ -90,7 +90,7 @@ def import_(
             shown = ", ".join(keys[:10]) + (" …" if len(keys) > 10 else "")
             click.echo(f"  {label}: {shown}")
     if len(report.problems):
-        counts = report.problems["kind"].value_counts()
+        counts = report.problems.sort_values(ascending=False)
         rows = [[PROBLEM_LABELS.get(kind, kind), int(count)] for kind, count in counts.items()]
         click.echo(format_table(rows, ["问题 problem", "rows"]))
         click.echo(

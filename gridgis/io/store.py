@@ -429,6 +429,16 @@ class ProjectWriter(ProjectReader):
             connection.commit()
         self._touched = True
 
+    def table_writer(self, name: str) -> TableWriter:
+        """Return a writer that replaces a non-spatial table chunk by chunk.
+
+        For tables too large for :meth:`write_table` (one row per enterprise):
+        the first chunk replaces the table, later chunks are appended, in
+        columnar batches through GDAL.
+        """
+        self._touched = True
+        return TableWriter(self.path, name)
+
     def append_table(self, name: str, frame: pd.DataFrame, description: str = "") -> None:
         """Append rows to a non-spatial table, creating it if needed."""
         if frame.empty:
@@ -500,6 +510,25 @@ class ProjectWriter(ProjectReader):
             )
             _write_styles(connection)
             connection.commit()
+
+
+class TableWriter:
+    """Write a non-spatial table in chunks; see :meth:`ProjectWriter.table_writer`."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        self.path = path
+        self.name = name
+        self.rows = 0
+
+    def write(self, frame: pd.DataFrame) -> None:
+        """Write one chunk (the first replaces the table)."""
+        if frame.empty and self.rows:
+            return
+        pyogrio.write_dataframe(
+            pd.DataFrame(frame), self.path, layer=self.name, driver="GPKG",
+            append=self.rows > 0, use_arrow=True,
+        )
+        self.rows += len(frame)
 
 
 def _author() -> str:
