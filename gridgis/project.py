@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from gridgis.admin import build_admin_units
+from gridgis.crs import CGCS2000
 from gridgis.errors import InputDataError
 from gridgis.io.output import check_output_path, write_frame
 from gridgis.io.store import edit_project, open_project, single_part_polygons
@@ -151,6 +153,10 @@ def check_project(
 GRID_EXPORT_COLUMNS = ["grid_code", "kind", "level", "admin_code", "name", "load", "area_km2"]
 
 
+ASSIGNMENT_EXPORT_COLUMNS = ["uscc", "name", "grid_code", "kind", "method", "reason", "lon", "lat"]
+EXPORT_COLUMNS = {"grids": GRID_EXPORT_COLUMNS, "assignments": ASSIGNMENT_EXPORT_COLUMNS}
+
+
 def export_layer(
     project: Path,
     layer: str,
@@ -158,17 +164,23 @@ def export_layer(
     *,
     version: int | None = None,
     overwrite: bool = False,
-) -> gpd.GeoDataFrame:
+) -> int:
     """Write a project layer, as it was at a version, to a file.
+
+    Large layers are written a batch at a time, so exporting millions of
+    assignments needs little memory.
 
     Parameters
     ----------
     project : Path
         The project GeoPackage.
-    layer : str
-        ``grids`` (more layers come with later commands).
+    layer : {"grids", "assignments"}
+        Grids: ``grid_code``, ``kind``, ``level``, ``admin_code``, ``name``,
+        ``load``, ``area_km2``. Assignments: ``uscc``, ``name``,
+        ``grid_code``, ``kind``, ``method``, ``reason``, ``lon``, ``lat``
+        (CGCS2000).
     output : Path
-        GPKG, GeoJSON, SHP, CSV (geometry as WKT) or XLSX.
+        GPKG, GeoJSON, SHP, CSV (UTF-8 with BOM; geometry as WKT for grids) or XLSX.
     version : int, optional
         Default: the current version.
     overwrite : bool
@@ -176,26 +188,42 @@ def export_layer(
 
     Returns
     -------
-    GeoDataFrame
-        What was written.
+    int
+        Rows written.
     """
+    from gridgis.io.output import BatchWriter
+
+    if layer not in EXPORT_COLUMNS:
+        raise InputDataError(f"cannot export layer {layer!r}; choose grids or assignments")
     check_output_path(output, overwrite=overwrite)
     reader = open_project(project)
-    if layer != "grids":
-        raise InputDataError(f"cannot export layer {layer!r}; choose grids")
-    grids = reader.read_layer("grids", version=version)
-    if grids.empty:
+    if (
+        not reader.has_layer(layer)
+        or reader.read_layer(layer, version=version, columns=[], where="1 = 1").empty
+    ):
+        hint = "gridgis divide" if layer == "grids" else "gridgis assign"
         raise InputDataError(
-            f"{project.name} has no grids"
+            f"{project.name} has no {layer}"
             + (f" at version {version}" if version else "")
-            + "; run 'gridgis divide' first"
+            + f"; run '{hint}' first"
         )
-    grids = grids.sort_values("grid_code").reset_index(drop=True)
-    frame = single_part_polygons(
-        gpd.GeoDataFrame(grids[GRID_EXPORT_COLUMNS], geometry=grids.geometry, crs=grids.crs)
-    )
-    write_frame(frame, output, overwrite=overwrite, layer=layer)
-    return frame
+    columns = EXPORT_COLUMNS[layer]
+    written = 0
+    with BatchWriter(
+        output, layer=layer, overwrite=overwrite, keep_geometry=layer == "grids"
+    ) as sink:
+        if layer == "grids":
+            grids = reader.read_layer("grids", version=version).sort_values("grid_code")
+            batches = [grids]
+        else:
+            batches = reader.iter_layer(layer, version=version, columns=columns)
+        for batch in batches:
+            frame = single_part_polygons(
+                gpd.GeoDataFrame(batch[columns], geometry=batch.geometry.to_numpy(), crs=batch.crs)
+            )
+            sink.write(frame)
+            written += len(frame)
+    return written
 
 
 def diff_versions(project: Path, before: int, after: int) -> pd.DataFrame:
@@ -490,8 +518,18 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
 
 
-PROBLEM_CONTEXT = ["row", "source_row", "source_sheet", "name", "uscc", "township", "village",
-                   "address", "lon_input", "lat_input"]
+PROBLEM_CONTEXT = [
+    "row",
+    "source_row",
+    "source_sheet",
+    "name",
+    "uscc",
+    "township",
+    "village",
+    "address",
+    "lon_input",
+    "lat_input",
+]
 
 
 def import_ledger(
@@ -581,14 +619,530 @@ def import_ledger(
         change = writer.put_layer_chunks("enterprises", layer_chunks(), progress=progress)
         writer.append_table(
             "ledger_imports",
-            pd.DataFrame([{
-                "version": writer.version, "ledger": ledger.name, "rows": tally["rows"],
-                "empty_rows": tally["empty"], "added": change.count("added"),
-                "changed": change.count("changed"), "removed": change.count("removed"),
-                "unchanged": change.count("unchanged"), "problems": tally["problems"],
-            }]),
+            pd.DataFrame(
+                [
+                    {
+                        "version": writer.version,
+                        "ledger": ledger.name,
+                        "rows": tally["rows"],
+                        "empty_rows": tally["empty"],
+                        "added": change.count("added"),
+                        "changed": change.count("changed"),
+                        "removed": change.count("removed"),
+                        "unchanged": change.count("unchanged"),
+                        "problems": tally["problems"],
+                    }
+                ]
+            ),
             "ledger imports",
         )
         version = writer.version
     problem_counts = pd.Series(kinds, dtype="int64").rename("rows")
     return ImportReport(version, tally["rows"], tally["empty"], change, problem_counts, notes)
+
+
+ASSIGNMENT_COLUMNS = [
+    "enterprise_id",
+    "uscc",
+    "name",
+    "township",
+    "village",
+    "address",
+    "grid_code",
+    "kind",
+    "method",
+    "reason",
+    "rules",
+    "department",
+    "located_village",
+    "declared_village",
+    "mismatch",
+    "candidates",
+    "lon",
+    "lat",
+]
+_ENTERPRISE_INPUT = [
+    "enterprise_id",
+    "uscc",
+    "name",
+    "township",
+    "village",
+    "address",
+    "lon",
+    "lat",
+    "sector",
+    "risk",
+    "employees",
+    "revenue",
+    "major_hazard",
+    "major_hazard_grade",
+]
+
+
+@dataclass
+class AssignReport:
+    """Where every enterprise went, and the conservation check."""
+
+    version: int
+    rows: int
+    territorial: int
+    sector: int
+    unassigned: int
+    conservation: str
+    adds_up: bool
+    by_rule: pd.Series
+    by_reason: pd.Series
+    sector_grids: gpd.GeoDataFrame
+    capacity: pd.DataFrame
+    mismatches: int
+
+
+def assign_project(
+    project: Path,
+    *,
+    command: str,
+    rules_path: Path | None = None,
+    batch_size: int = 200_000,
+    progress: Progress = silent,
+) -> AssignReport:
+    """Place every enterprise in a territorial grid, a sector grid, or nowhere with a reason.
+
+    Two passes over the enterprises, a batch at a time, so memory is bounded:
+
+    1. spatial join into base grids (address fallback for rows without
+       coordinates) and the sector rules; the results are spilled to Parquet
+       files beside the project, and only the columns capacity matching needs
+       are kept in memory;
+    2. capacity matching moves the highest-risk units of over-capacity grids
+       to sector grids; the county-level sector grids are built; the final
+       assignments are written, batch by batch.
+
+    Parameters
+    ----------
+    project : Path
+        The project GeoPackage, with grids and imported enterprises.
+    command : str
+        The command line, for the version log.
+    rules_path : Path, optional
+        Sector rules TOML (default ``data/rules.toml``).
+    batch_size : int
+        Enterprises handled at a time.
+    progress : Progress
+        Progress over batches.
+
+    Returns
+    -------
+    AssignReport
+    """
+    import tempfile
+
+    from gridgis.assign import TerritorialAssigner
+    from gridgis.codes import default_scheme
+    from gridgis.registry import (
+        empty_registry,
+        register_sector_grids,
+        registry_for_storage,
+        sector_sequences,
+    )
+    from gridgis.sector import (
+        build_sector_grids,
+        capacity_match,
+        conservation_line,
+        flag_sector_units,
+        load_rules,
+    )
+
+    rules = load_rules(rules_path)
+    departments = default_scheme().departments
+    reader = open_project(project)
+    if not reader.has_layer("grids") or reader.read_layer("grids", where="level = 'base'").empty:
+        raise InputDataError(f"{project.name} has no base grids; run 'gridgis divide' first")
+    if (
+        not reader.has_layer("enterprises")
+        or reader.read_layer("enterprises", columns=["enterprise_id"], where="1 = 1").empty
+    ):
+        raise InputDataError(
+            f"{project.name} has no enterprises; run 'gridgis enterprises import' first"
+        )
+
+    with (
+        edit_project(project, command=command, note="assign enterprises") as writer,
+        tempfile.TemporaryDirectory(dir=project.parent, prefix=".gridgis-assign-") as spill,
+    ):
+        admin = writer.read_layer("admin_units")
+        grids = writer.read_layer("grids")
+        county_code = str(admin.loc[admin["level"] == "county", "code"].iloc[0])
+        assigner = TerritorialAssigner(grids, admin)
+
+        # Pass 1: place, flag, spill; keep what capacity matching needs.
+        parts: list[Path] = []
+        placed: list[pd.DataFrame] = []
+        to_sector: list[pd.DataFrame] = []
+        rows = 0
+        batches = writer.iter_layer(
+            "enterprises", columns=_ENTERPRISE_INPUT[1:] + ["enterprise_id"], batch_size=batch_size
+        )
+        for batch in progress(batches, label="Assigning enterprises"):
+            batch = pd.DataFrame(batch.drop(columns="geometry"))
+            rows += len(batch)
+            territorial = assigner.assign(batch)
+            flags = flag_sector_units(batch, rules, departments)
+            result = pd.concat(
+                [
+                    batch[
+                        [
+                            "enterprise_id",
+                            "uscc",
+                            "name",
+                            "township",
+                            "village",
+                            "address",
+                            "lon",
+                            "lat",
+                            "risk",
+                            "employees",
+                        ]
+                    ],
+                    territorial[
+                        [
+                            "grid_code",
+                            "method",
+                            "reason_code",
+                            "reason",
+                            "located_village",
+                            "declared_village",
+                            "mismatch",
+                            "candidates",
+                        ]
+                    ],
+                    flags[["to_sector", "rules", "department"]].rename(
+                        columns={"rules": "sector_rules"}
+                    ),
+                    flags[["reason"]].rename(columns={"reason": "sector_reason"}),
+                    flags[["route_problem"]],
+                ],
+                axis=1,
+            )
+            part = Path(spill) / f"part-{len(parts):05d}.parquet"
+            _to_parquet(result, part)
+            parts.append(part)
+            sector_rows = result["to_sector"].fillna(False).to_numpy(dtype=bool)
+            to_sector.append(
+                result.loc[sector_rows, ["enterprise_id", "department", "lon", "lat", "risk"]]
+            )
+            stays = ~sector_rows & result["grid_code"].notna().to_numpy()
+            placed.append(
+                result.loc[
+                    stays,
+                    ["enterprise_id", "grid_code", "risk", "department", "employees", "lon", "lat"],
+                ]
+            )
+
+        placed_frame = pd.concat(placed, ignore_index=True)
+        capacity = capacity_match(placed_frame.drop(columns=["lon", "lat"]), None, rules)
+        moves = capacity.moves.set_index("enterprise_id")
+        moved_units = placed_frame[placed_frame["enterprise_id"].isin(moves.index)]
+        sector_units = pd.concat(
+            [*to_sector, moved_units[["enterprise_id", "department", "lon", "lat", "risk"]]],
+            ignore_index=True,
+        )
+        del placed, placed_frame
+
+        registry = writer.read_table("code_registry")
+        registry = empty_registry() if registry.empty else registry
+        previous_sector = grids[grids["kind"] == "sector"]
+        sector_grids = build_sector_grids(
+            sector_units,
+            county_code,
+            departments,
+            previous_sector,
+            sector_sequences(registry, county_code),
+            rules=rules,
+        )
+        registry, issued, retired = register_sector_grids(
+            registry, sector_grids, previous_sector, version=writer.version
+        )
+        code_of_department = dict(
+            zip(sector_grids["department"].astype(int), sector_grids["grid_code"], strict=True)
+        )
+        territorial_grids = grids[grids["kind"] != "sector"]
+        writer.put_layer(
+            "grids",
+            gpd.GeoDataFrame(
+                pd.concat(
+                    [_grid_frame(territorial_grids), _grid_frame(sector_grids)], ignore_index=True
+                ),
+                geometry="geometry",
+                crs=grids.crs,
+            ),
+        )
+        writer.write_table(
+            "code_registry", registry_for_storage(registry), "every grid code issued"
+        )
+
+        # Pass 2: final assignments, streamed back from the spill.
+        tally = {"territorial": 0, "sector": 0, "unassigned": 0, "mismatches": 0}
+        by_rule: dict[str, int] = {}
+        by_reason: dict[str, int] = {}
+
+        def final_batches():  # a generator of GeoDataFrames
+            for part in parts:
+                frame = _final_assignments(pd.read_parquet(part), moves, code_of_department)
+                for kind in ("territorial", "sector"):
+                    tally[kind] += int((frame["kind"] == kind).sum())
+                tally["unassigned"] += int(frame["kind"].isna().sum())
+                tally["mismatches"] += int(frame["mismatch"].fillna(False).sum())
+                for rule, count in frame["method_rule"].value_counts().items():
+                    by_rule[rule] = by_rule.get(rule, 0) + int(count)
+                unplaced = frame.loc[frame["kind"].isna(), "reason_kind"]
+                for reason, count in unplaced.value_counts().items():
+                    by_reason[reason] = by_reason.get(reason, 0) + int(count)
+                yield _assignment_layer(frame)
+
+        writer.put_layer_chunks("assignments", final_batches())
+        writer.write_table("capacity", capacity.grids, "grid load against supervisory capacity")
+        line, adds_up = conservation_line(
+            rows, tally["territorial"], tally["sector"], tally["unassigned"]
+        )
+        expected = _ledger_rows(writer)
+        if expected is not None and expected != rows:
+            adds_up = False
+            line += f" (but the last ledger had {expected} rows)"
+        writer.note = f"assign: {line}"
+        version = writer.version
+    return AssignReport(
+        version,
+        rows,
+        tally["territorial"],
+        tally["sector"],
+        tally["unassigned"],
+        line,
+        adds_up,
+        pd.Series(by_rule, dtype="int64"),
+        pd.Series(by_reason, dtype="int64"),
+        sector_grids,
+        capacity.grids,
+        tally["mismatches"],
+    )
+
+
+def _to_parquet(frame: pd.DataFrame, path: Path) -> None:
+    # Parquet needs one type per column; object columns of str/None are fine.
+    frame.to_parquet(path, index=False)
+
+
+def _ledger_rows(reader: object) -> int | None:
+    imports = reader.read_table("ledger_imports")  # type: ignore[attr-defined]
+    if imports.empty:
+        return None
+    return int(imports["rows"].iloc[-1])
+
+
+def _final_assignments(
+    frame: pd.DataFrame, moves: pd.DataFrame, code_of_department: dict[int, str]
+) -> pd.DataFrame:
+    """Decide each row's grid, kind, method and reason from the pass-1 results."""
+    frame = frame.copy()
+    by_rule = frame["to_sector"].fillna(False).to_numpy(dtype=bool)
+    moved = frame["enterprise_id"].isin(moves.index).to_numpy()
+    department = pd.to_numeric(frame["department"], errors="coerce")
+    sector_code = department.map(lambda d: code_of_department.get(int(d)) if pd.notna(d) else None)
+    placed = frame["grid_code"].notna().to_numpy() & ~by_rule & ~moved
+
+    grid_code = np.where(
+        by_rule | moved,
+        sector_code.to_numpy(dtype=object),
+        frame["grid_code"].to_numpy(dtype=object),
+    )
+    kind = np.full(len(frame), None, dtype=object)
+    kind[placed] = "territorial"
+    kind[by_rule | moved] = "sector"
+    method = frame["method"].to_numpy(dtype=object).copy()
+    method[by_rule] = "rule"
+    method[moved] = "capacity"
+    reason = frame["reason"].to_numpy(dtype=object).copy()
+    reason[by_rule] = frame["sector_reason"].to_numpy(dtype=object)[by_rule]
+    if moved.any():
+        reason[moved] = moves.loc[frame.loc[moved, "enterprise_id"], "reason"].to_numpy()
+    unroutable = placed & frame["route_problem"].notna().to_numpy()
+    reason[unroutable] = frame["route_problem"].to_numpy(dtype=object)[unroutable]
+    rules = frame["sector_rules"].to_numpy(dtype=object).copy()
+    rules[moved] = "over_capacity"
+    rules[~(by_rule | moved)] = None
+    frame = frame.assign(
+        grid_code=grid_code,
+        kind=kind,
+        method=method,
+        reason=reason,
+        rules=rules,
+        department=department.astype("Int64"),
+    )
+    frame["method_rule"] = np.where(by_rule | moved, pd.Series(rules).str.split(",").str[0], None)
+    frame["reason_kind"] = np.where(
+        pd.isna(kind), frame["reason_code"].to_numpy(dtype=object), None
+    )
+    return frame
+
+
+def _assignment_layer(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    lon = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=float)
+    geometry = gpd.points_from_xy(lon, lat, crs=CGCS2000)
+    geometry[np.isnan(lon) | np.isnan(lat)] = None
+    layer = frame[ASSIGNMENT_COLUMNS].reset_index(drop=True)
+    return gpd.GeoDataFrame(layer, geometry=geometry, crs=CGCS2000)
+
+
+REPORT_HEADERS = {
+    "row": "台账行号",
+    "source_row": "表格行号",
+    "source_sheet": "工作表",
+    "name": "企业名称",
+    "uscc": "统一社会信用代码",
+    "township": "所属乡/镇/街道",
+    "village": "所属村/社区",
+    "address": "详细地址",
+    "lon": "经度",
+    "lat": "纬度",
+    "lon_input": "原经度",
+    "lat_input": "原纬度",
+    "detail": "问题说明",
+    "reason": "原因",
+    "grid_code": "网格编码",
+    "candidates": "候选网格",
+    "declared_village": "填报村代码",
+    "declared_name": "填报村",
+    "located_village": "坐标所在村代码",
+    "located_name": "坐标所在村",
+    "copies": "重复次数",
+    "enterprise_id": "企业标识",
+    "sheet": "问题",
+    "rows": "行数",
+    "check": "检查",
+}
+
+REPORT_SHEETS = {
+    "invalid_uscc": "统一社会信用代码无效",
+    "duplicates": "统一社会信用代码重复",
+    "swapped": "经纬度颠倒",
+    "outside": "坐标在县外",
+    "mismatch": "所属村与坐标不符",
+    "unassigned": "未落格",
+}
+
+
+def quality_report(project: Path) -> dict[str, pd.DataFrame]:
+    """Assemble the data-quality sheets: one per kind of problem, each row fixable at source.
+
+    Parameters
+    ----------
+    project : Path
+        A project with an imported ledger (and, for the last three sheets,
+        assignments).
+
+    Returns
+    -------
+    dict
+        Sheet title → rows, starting with a summary sheet. Rows carry the
+        ledger row number, the name, USCC, township, village and address.
+    """
+    reader = open_project(project)
+    problems = reader.read_table("ledger_problems")
+    if problems.empty and not reader.has_layer("enterprises"):
+        raise InputDataError(
+            f"{project.name} has no imported ledger; run 'gridgis enterprises import'"
+        )
+    positions = reader.read_table("ledger_rows")
+    context = ["row", "name", "uscc", "township", "village", "address"]
+
+    def from_problems(kinds: list[str], extra: list[str]) -> pd.DataFrame:
+        if problems.empty:
+            return pd.DataFrame(columns=[*context, *extra, "detail"])
+        found = problems[problems["kind"].isin(kinds)]
+        columns = [c for c in [*context, *extra, "detail"] if c in found.columns]
+        return found[columns].sort_values("row").reset_index(drop=True)
+
+    sheets = {
+        REPORT_SHEETS["invalid_uscc"]: from_problems(["invalid_uscc"], []),
+        REPORT_SHEETS["duplicates"]: _duplicate_rows(reader, positions),
+        REPORT_SHEETS["swapped"]: from_problems(
+            ["swapped_coordinates"], ["lon_input", "lat_input"]
+        ),
+    }
+    assignments = reader.read_layer("assignments") if reader.has_layer("assignments") else None
+    outside = from_problems(
+        ["outside_county", "coordinates_out_of_range"], ["lon_input", "lat_input"]
+    )
+    if assignments is not None and len(assignments):
+        admin = reader.read_layer("admin_units", columns=["code", "name"])
+        names = dict(zip(admin["code"], admin["name"], strict=True))
+        assignments = _with_rows(pd.DataFrame(assignments.drop(columns="geometry")), positions)
+        unplaced = assignments[assignments["kind"].isna()]
+        beyond = unplaced[unplaced["reason"].fillna("").str.contains("outside every grid|县外")]
+        beyond = beyond.rename(columns={"reason": "detail"})[[*context, "lon", "lat", "detail"]]
+        outside = (
+            pd.concat([outside, beyond], ignore_index=True)
+            .drop_duplicates(subset=["row"], keep="last")
+            .sort_values("row")
+        )
+        mismatched = assignments[assignments["mismatch"].fillna(False).astype(bool)].assign(
+            declared_name=lambda f: f["declared_village"].map(names),
+            located_name=lambda f: f["located_village"].map(names),
+        )
+        sheets[REPORT_SHEETS["outside"]] = outside.reset_index(drop=True)
+        sheets[REPORT_SHEETS["mismatch"]] = (
+            mismatched[
+                [
+                    *context,
+                    "lon",
+                    "lat",
+                    "declared_village",
+                    "declared_name",
+                    "located_village",
+                    "located_name",
+                    "grid_code",
+                ]
+            ]
+            .sort_values("row")
+            .reset_index(drop=True)
+        )
+        sheets[REPORT_SHEETS["unassigned"]] = (
+            unplaced[[*context, "lon", "lat", "reason", "candidates"]]
+            .sort_values("row")
+            .reset_index(drop=True)
+        )
+    else:
+        sheets[REPORT_SHEETS["outside"]] = outside.reset_index(drop=True)
+    summary = pd.DataFrame({"sheet": list(sheets), "rows": [len(f) for f in sheets.values()]})
+    if assignments is None:
+        summary.loc[len(summary)] = [
+            "（尚未落格：运行 gridgis assign 后才有所属村不符与未落格两表）",
+            0,
+        ]
+    return {"汇总": summary, **sheets}
+
+
+def _with_rows(frame: pd.DataFrame, positions: pd.DataFrame) -> pd.DataFrame:
+    if positions.empty:
+        return frame.assign(row=pd.NA)
+    return frame.merge(positions[["enterprise_id", "row"]], on="enterprise_id", how="left")
+
+
+def _duplicate_rows(reader: object, positions: pd.DataFrame) -> pd.DataFrame:
+    """Every row whose USCC another row also has (all copies, not only the later ones)."""
+    columns = ["enterprise_id", "name", "uscc", "township", "village", "address"]
+    if not reader.has_layer("enterprises"):  # type: ignore[attr-defined]
+        return pd.DataFrame(columns=["row", *columns[1:], "copies"])
+    enterprises = reader.read_layer(  # type: ignore[attr-defined]
+        "enterprises", columns=columns, where="uscc IS NOT NULL"
+    )
+    copies = enterprises.groupby("uscc")["uscc"].transform("size")
+    repeated = pd.DataFrame(enterprises[copies > 1].drop(columns="geometry")).assign(
+        copies=copies[copies > 1]
+    )
+    repeated = _with_rows(repeated, positions)
+    return (
+        repeated[["row", *columns[1:], "copies"]]
+        .sort_values(["uscc", "row"])
+        .reset_index(drop=True)
+    )

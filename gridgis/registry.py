@@ -284,3 +284,56 @@ def registry_for_storage(registry: pd.DataFrame) -> pd.DataFrame:
     for column in ("sequence", "issued_version", "retired_version"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
     return frame.sort_values("grid_code").reset_index(drop=True)
+
+
+def sector_sequences(registry: pd.DataFrame, county_code: str) -> dict[int, set[int]]:
+    """Return, per department, every county-level sector sequence ever issued."""
+    if registry.empty:
+        return {}
+    mine = registry[(registry["kind"] == "sector") & (registry["admin_code"] == county_code)]
+    used: dict[int, set[int]] = {}
+    for code in mine["grid_code"]:
+        parsed = GridCode.parse(str(code))
+        used.setdefault(int(parsed.department), set()).add(parsed.sequence)
+    return used
+
+
+def register_sector_grids(
+    registry: pd.DataFrame,
+    sector_grids: gpd.GeoDataFrame,
+    previous: gpd.GeoDataFrame,
+    *,
+    version: int,
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Record new sector grid codes and retire those whose department has no units left.
+
+    Returns
+    -------
+    (DataFrame, list of str, list of str)
+        The registry, the codes issued, and the codes retired.
+    """
+    registry = registry.copy() if len(registry) else empty_registry()
+    issued = sorted(set(sector_grids["grid_code"]) - set(registry["grid_code"]))
+    retired = sorted(set(previous.get("grid_code", [])) - set(sector_grids["grid_code"]))
+    retiring = registry["grid_code"].isin(retired)
+    registry.loc[retiring, "status"] = "retired"
+    registry.loc[retiring, "retired_version"] = version
+    new = sector_grids[sector_grids["grid_code"].isin(issued)]
+    rows = pd.DataFrame(
+        {
+            "grid_code": new["grid_code"].to_numpy(),
+            "kind": "sector",
+            "level": "county",
+            "admin_code": new["admin_code"].to_numpy(),
+            "sequence": [GridCode.parse(code).sequence for code in new["grid_code"]],
+            "status": "active",
+            "issued_version": version,
+            "retired_version": None,
+            "predecessors": "",
+            "successors": "",
+            "note": new["name"].to_numpy(),
+        }
+    )
+    if len(rows):
+        registry = pd.concat([registry, rows], ignore_index=True) if len(registry) else rows
+    return registry, issued, retired

@@ -9,9 +9,11 @@ import click
 from gridgis.cli.options import overwrite_option, project_argument
 
 
-@click.command(short_help="Write grids to GPKG, GeoJSON, SHP, CSV or XLSX.")
+@click.command(short_help="Write grids or assignments to GPKG, GeoJSON, SHP, CSV or XLSX.")
 @project_argument
-@click.option("--layer", type=click.Choice(["grids"]), default="grids", show_default=True)
+@click.option(
+    "--layer", type=click.Choice(["grids", "assignments"]), default="grids", show_default=True
+)
 @click.option(
     "-o",
     "--output",
@@ -27,12 +29,15 @@ from gridgis.cli.options import overwrite_option, project_argument
 )
 @overwrite_option
 def export(project: Path, layer: str, output: Path, version: int | None, overwrite: bool) -> None:
-    """Write the grids of PROJECT.gpkg to a file that QGIS and Excel open.
+    r"""Write the grids or assignments of PROJECT.gpkg to a file that QGIS and Excel open.
 
-    Columns: grid_code, kind, level, admin_code, name, load, area_km2. CSV is
-    UTF-8 with a byte-order mark and the geometry as WKT.
+    \b
+    grids:       grid_code, kind, level, admin_code, name, load, area_km2
+    assignments: uscc, name, grid_code, kind, method, reason, lon, lat (CGCS2000)
+
+    CSV is UTF-8 with a byte-order mark; grid geometry goes into a WKT column.
     """
     from gridgis.project import export_layer
 
-    frame = export_layer(project, layer, output, version=version, overwrite=overwrite)
-    click.echo(f"wrote {len(frame)} {layer} to {output}")
+    rows = export_layer(project, layer, output, version=version, overwrite=overwrite)
+    click.echo(f"wrote {rows} {layer} to {output}")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
-import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
 import click
+
+from gridgis.render.text import display_width
 
 T = TypeVar("T")
 
@@ -34,11 +35,6 @@ def command_line() -> str:
 
     arguments = sys.argv[1:] if sys.argv and "gridgis" in Path(sys.argv[0]).name else []
     return " ".join(["gridgis", *(shlex.quote(arg) for arg in arguments)])
-
-
-def display_width(text: str) -> int:
-    """Terminal columns a string takes: CJK characters are two wide."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def format_table(rows: list[list[object]], headers: list[str]) -> str:

@@ -8,6 +8,7 @@ their functions, which keeps ``gridgis --help`` fast.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from typing import Any
@@ -31,6 +32,11 @@ class GridgisGroup(click.Group):
             if ctx.meta.get("gridgis.verbose", 0) > 0:
                 traceback.print_exc()
             click.echo(f"Error: {error}", err=True)
+            ctx.exit(1)
+        except BrokenPipeError:
+            # The reader of our output went away (| head); stop quietly.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("Interrupted; nothing was changed.", err=True)
@@ -70,17 +76,31 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
 
 def _register() -> None:
     # Imported here so the group exists before the command modules need it.
-    from gridgis.cli import check, code, demo, diff, divide, enterprises, export, init, log
+    from gridgis.cli import (
+        assign,
+        check,
+        code,
+        demo,
+        diff,
+        divide,
+        enterprises,
+        export,
+        init,
+        log,
+        report,
+    )
 
     commands = (
         init.init,
         check.check,
         divide.divide,
         enterprises.enterprises,
+        assign.assign,
         code.code,
         log.log,
         diff.diff,
         export.export,
+        report.report,
         demo.demo,
     )
     for command in commands:

@@ -105,10 +105,11 @@ def write_frame(
             )
 
 
-def _table(frame: pd.DataFrame) -> pd.DataFrame:
+def _table(frame: pd.DataFrame, keep_geometry: bool = True) -> pd.DataFrame:
     if isinstance(frame, gpd.GeoDataFrame):
         table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-        table["wkt"] = shapely.to_wkt(frame.geometry.to_numpy(), rounding_precision=-1)
+        if keep_geometry:
+            table["wkt"] = shapely.to_wkt(frame.geometry.to_numpy(), rounding_precision=-1)
         return table
     return frame
 
@@ -121,3 +122,86 @@ def _write_shapefile(frame: pd.DataFrame, path: Path) -> None:
         pyogrio.write_dataframe(frame, temporary, driver="ESRI Shapefile", encoding="UTF-8")
         for produced in Path(folder).iterdir():
             os.replace(produced, path.with_suffix(produced.suffix))
+
+
+class BatchWriter:
+    """Write a table batch by batch to one file, swapped in only when complete.
+
+    CSV batches are appended (the header once); GeoPackage batches are
+    appended as features; XLSX, GeoJSON and Shapefile collect the batches and
+    write once, since those formats cannot be appended to cheaply.
+    """
+
+    def __init__(
+        self, path: Path, *, layer: str, overwrite: bool = False, keep_geometry: bool = True
+    ) -> None:
+        check_output_path(path, overwrite=overwrite)
+        self.path = path
+        self.layer = layer
+        self.overwrite = overwrite
+        self.keep_geometry = keep_geometry
+        self.suffix = path.suffix.lower()
+        self._held: list[pd.DataFrame] = []
+        self._rows = 0
+        # A Shapefile is several files: _write_shapefile swaps them in itself.
+        self._context = None if self.suffix == ".shp" else atomic_path(path)
+
+    def __enter__(self) -> BatchWriter:
+        self._temporary = self._context.__enter__() if self._context else self.path
+        return self
+
+    def __exit__(self, *error: object) -> None:
+        if error[0] is None and self._held:
+            frame = pd.concat(self._held, ignore_index=True)
+            if isinstance(self._held[0], gpd.GeoDataFrame):
+                frame = gpd.GeoDataFrame(
+                    frame, geometry=self._held[0].geometry.name, crs=self._held[0].crs
+                )
+            self._write_whole(frame)
+        elif error[0] is None and not self._rows:
+            self._write_whole(pd.DataFrame())
+        if self._context:
+            self._context.__exit__(*error)
+
+    def write(self, frame: gpd.GeoDataFrame) -> None:
+        """Add one batch."""
+        if self.suffix == ".csv":
+            _table(frame, self.keep_geometry).to_csv(
+                self._temporary,
+                index=False,
+                mode="a",
+                header=self._rows == 0,
+                encoding="utf-8-sig" if self._rows == 0 else "utf-8",
+            )
+        elif self.suffix == ".gpkg":
+            pyogrio.write_dataframe(
+                frame,
+                self._temporary,
+                driver="GPKG",
+                layer=self.layer,
+                append=self._rows > 0,
+                promote_to_multi=False,
+            )
+        else:
+            self._held.append(frame)
+        self._rows += len(frame)
+
+    def _write_whole(self, frame: pd.DataFrame) -> None:
+        if self.suffix == ".xlsx":
+            from gridgis.render.workbook import write_workbook
+
+            write_workbook(
+                {self.layer: _table(frame, self.keep_geometry)}, self._temporary, overwrite=True
+            )
+        elif self.suffix == ".shp":
+            _write_shapefile(frame, self.path)
+        elif self.suffix in VECTOR_DRIVERS:
+            pyogrio.write_dataframe(
+                frame,
+                self._temporary,
+                driver=VECTOR_DRIVERS[self.suffix],
+                layer=self.layer,
+                promote_to_multi=False,
+            )
+        elif self.suffix == ".csv":
+            frame.to_csv(self._temporary, index=False, encoding="utf-8-sig")

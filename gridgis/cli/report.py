@@ -1,0 +1,38 @@
+"""``gridgis report``: the data-quality workbook, one sheet per kind of problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gridgis.cli.helpers import format_table
+from gridgis.cli.options import overwrite_option, project_argument
+
+
+@click.command(short_help="Write the data-quality workbook (XLSX).")
+@project_argument
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The .xlsx file to write.",
+)
+@overwrite_option
+def report(project: Path, output: Path, overwrite: bool) -> None:
+    """Write a workbook of PROJECT.gpkg's ledger problems, one sheet each.
+
+    Sheets: invalid USCC, duplicate USCC (every copy), swapped coordinates,
+    points outside the county, declared village differing from the located
+    one, and rows left unassigned. Each row carries the ledger row number,
+    name, USCC, township, village and address, so it can be fixed at source.
+    """
+    from gridgis.project import REPORT_HEADERS, quality_report
+    from gridgis.render.workbook import write_workbook
+
+    sheets = quality_report(project)
+    write_workbook(sheets, output, overwrite=overwrite, headers=REPORT_HEADERS)
+    summary = sheets["汇总"]
+    click.echo(format_table([[s.sheet, s.rows] for s in summary.itertuples()], ["sheet", "rows"]))
+    click.echo(f"wrote {output}")
