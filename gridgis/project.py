@@ -779,9 +779,7 @@ def assign_project(
         placed: list[pd.DataFrame] = []
         to_sector: list[pd.DataFrame] = []
         rows = 0
-        batches = writer.iter_layer(
-            "enterprises", columns=_ENTERPRISE_INPUT[1:] + ["enterprise_id"], batch_size=batch_size
-        )
+        batches = writer.iter_layer("enterprises", columns=_ENTERPRISE_INPUT, batch_size=batch_size)
         for batch in progress(batches, label="Assigning enterprises"):
             batch = pd.DataFrame(batch.drop(columns="geometry"))
             rows += len(batch)
@@ -859,7 +857,7 @@ def assign_project(
             sector_sequences(registry, county_code),
             rules=rules,
         )
-        registry, issued, retired = register_sector_grids(
+        registry, _, _ = register_sector_grids(
             registry, sector_grids, previous_sector, version=writer.version
         )
         code_of_department = dict(
