@@ -6,6 +6,10 @@ from pathlib import Path
 
 import click
 
+#: The village re-divided in the demo, as if its load had grown: 谢家井村.
+REDIVIDED_VILLAGE = "640122101204"
+MAX_HOUSEHOLDS = 300
+
 
 @click.command(short_help="Run the whole flow on the bundled demo county.")
 @click.argument("outdir", default="out", type=click.Path(file_okay=False, path_type=Path))
@@ -17,31 +21,60 @@ def demo(ctx: click.Context, outdir: Path) -> None:
     townships, villages, enterprises and staff (see data/demo/README.md).
     The project file is rewritten on every run.
     """
+    from gridgis.cli.assign import assign
     from gridgis.cli.check import check
+    from gridgis.cli.diff import diff
+    from gridgis.cli.divide import divide
+    from gridgis.cli.enterprises import import_
+    from gridgis.cli.export import export
     from gridgis.cli.init import init
+    from gridgis.cli.report import report
     from gridgis.errors import InputDataError
+    from gridgis.io.store import open_project
     from gridgis.paths import DATA_DIR, DEMO_DIR
 
     villages = DEMO_DIR / "villages_gbk" / "villages.shp"  # GBK text, no .cpg
     townships = DEMO_DIR / "townships.geojson"
     county = DATA_DIR / "helan_county.geojson"
-    for required in (villages, townships, county):
+    barriers = (DEMO_DIR / "roads.geojson", DEMO_DIR / "rivers.geojson")
+    ledger = DEMO_DIR / "enterprises.xlsx"
+    for required in (villages, townships, county, *barriers, ledger):
         if not required.exists():
             raise InputDataError(f"demo data missing: {required}; run scripts/make_demo.py")
     outdir.mkdir(parents=True, exist_ok=True)
     project = outdir / "helan.gpkg"
 
     _step("1. init: boundaries → project")
-    ctx.invoke(
-        init, project=project, admin_file=villages, more_admin=(townships, county), overwrite=True
-    )
+    ctx.invoke(init, project=project, admin_file=villages, more_admin=(townships, county),
+               overwrite=True)
     _step("2. check: codes and topology")
-    _invoke_allowing_problems(
-        ctx, check, project=project, output=outdir / "check_issues.gpkg", overwrite=True
-    )
+    _invoke_allowing_problems(ctx, check, project=project, output=outdir / "check_issues.gpkg",
+                              overwrite=True)
+    _step(f"3. divide: every village by households (≤ {MAX_HOUSEHOLDS} per grid), "
+          "along roads and canals")
+    ctx.invoke(divide, project=project, by="households", max_load=MAX_HOUSEHOLDS,
+               barriers=barriers)
+    before = open_project(project).current_version
+    _step(f"4. re-divide one village ({REDIVIDED_VILLAGE}) as if its load had grown")
+    ctx.invoke(divide, project=project, villages=(REDIVIDED_VILLAGE,), by="households",
+               max_load=MAX_HOUSEHOLDS * 2 // 3, barriers=barriers)
+    after = open_project(project).current_version
+    _step(f"5. diff: what the re-division changed (version {before} → {after})")
+    ctx.invoke(diff, project=project, before=before, after=after)
+    _step("6. enterprises import: the demo ledger (Appendix A layout, GCJ-02/BD-09 rows)")
+    ctx.invoke(import_, project=project, ledger=ledger)
+    _step("7. assign: every enterprise to one grid")
+    ctx.invoke(assign, project=project)
+    _step("8. outputs")
+    ctx.invoke(report, project=project, output=outdir / "quality.xlsx", overwrite=True)
+    ctx.invoke(export, project=project, layer="grids", output=outdir / "grids.gpkg",
+               overwrite=True)
+    ctx.invoke(export, project=project, layer="assignments", output=outdir / "assignments.csv",
+               overwrite=True)
     _step("done")
-    click.echo(f"project: {project}")
-    click.echo(f"check problems (if any): {outdir / 'check_issues.gpkg'}")
+    click.echo(f"project (open in QGIS): {project}")
+    click.echo(f"grids: {outdir / 'grids.gpkg'}; assignments: {outdir / 'assignments.csv'}; "
+               f"data quality: {outdir / 'quality.xlsx'}")
 
 
 def _step(title: str) -> None:
