@@ -373,7 +373,7 @@ def divide_project(
     from gridgis.registry import (
         empty_registry,
         level_grid_rows,
-        redivide_village,
+        recode_villages,
         register_level_grids,
         registry_for_storage,
     )
@@ -407,9 +407,6 @@ def divide_project(
     names = dict(zip(admin["code"], admin["name"], strict=True))
     target = "all villages" if not (villages or townships) else f"{len(selected)} villages"
     note = f"divide {target} by {by}, max load {max_load:g}, seed {seed}"
-    kept: list[str] = []
-    issued: list[str] = []
-    retired: list[str] = []
     with edit_project(project, command=command, note=note) as writer:
         grids = writer.read_layer("grids")
         registry = writer.read_table("code_registry")
@@ -417,25 +414,14 @@ def divide_project(
         level_grids = level_grid_rows(admin)
         registry = register_level_grids(registry, level_grids, writer.version)
         is_base = grids["level"] == "base" if len(grids) else pd.Series(dtype=bool)
-        new_base = []
-        # One village at a time: each keeps or issues its own codes.
-        for village_code, village_grids in division.grids.groupby("village_code", sort=True):
-            current = (
-                grids[is_base & (grids["admin_code"] == village_code)] if len(grids) else grids
-            )
-            result = redivide_village(
-                village_code,
-                names[village_code],
-                village_grids,
-                current,
-                registry,
-                version=writer.version,
-            )
-            registry = result.registry
-            kept += result.kept
-            issued += result.issued
-            retired += result.retired
-            new_base.append(result.grids.assign(load_kind=by, department=pd.NA))
+        divided_codes = division.grids["village_code"].unique()
+        current = grids[is_base & grids["admin_code"].isin(divided_codes)] if len(grids) else grids
+        result = recode_villages(
+            division.grids, current, registry, names=names, version=writer.version
+        )
+        registry = result.registry
+        kept, issued, retired = result.kept, result.issued, result.retired
+        new_base = [result.grids.assign(load_kind=by, department=pd.NA)]
         divided = set(division.grids["village_code"])
         # Level grids are rebuilt from the admin units; base grids of other
         # villages and sector grids are carried over untouched.

@@ -138,21 +138,43 @@ def redivide_village(
     version: int,
     scheme: CodeScheme | None = None,
 ) -> Redivision:
-    """Give the new base grids of one village their codes, keeping stable ones.
+    """Give the new base grids of one village their codes; see :func:`recode_villages`."""
+    return recode_villages(
+        new_grids.assign(village_code=village_code),
+        current_grids.assign(admin_code=village_code) if len(current_grids) else current_grids,
+        registry,
+        names={village_code: village_name},
+        version=version,
+        scheme=scheme,
+    )
+
+
+def recode_villages(
+    new_grids: gpd.GeoDataFrame,
+    current_grids: gpd.GeoDataFrame,
+    registry: pd.DataFrame,
+    *,
+    names: dict[str, str],
+    version: int,
+    scheme: CodeScheme | None = None,
+) -> Redivision:
+    """Give the new base grids of divided villages their codes, keeping stable ones.
+
+    All villages are handled in one pass: one spatial index matches new grids
+    to the current grids of the same village, and the registry is updated
+    once, so the cost grows with the number of grids, not with its square.
 
     Parameters
     ----------
-    village_code : str
-        The 12-digit village code.
-    village_name : str
-        For grid names (红星村第3网格).
     new_grids : GeoDataFrame
-        The village's new base grids (any columns, geometry in CGCS2000).
+        The new base grids, with ``village_code`` and geometry in CGCS2000.
     current_grids : GeoDataFrame
-        The village's current base grids with ``grid_code`` (empty at the
-        first division).
+        The current base grids of the same villages, with ``grid_code`` and
+        ``admin_code`` (empty at the first division).
     registry : DataFrame
         The registry before this division.
+    names : dict
+        Village code → name, for grid names (红星村第3网格).
     version : int
         The project version being written.
     scheme : CodeScheme, optional
@@ -166,42 +188,51 @@ def redivide_village(
     """
     scheme = scheme or default_scheme()
     new_grids = new_grids.reset_index(drop=True)
+    villages = new_grids["village_code"].astype(str).to_numpy()
     metric = metric_crs_for(new_grids)
     new_metric = new_grids.geometry.to_crs(metric).to_numpy()
     codes = np.full(len(new_grids), None, dtype=object)
-    links: list[tuple[int, int]] = []
+    links: list[tuple[str, str]] = []
     current_grids = current_grids.reset_index(drop=True)
+    current_codes = np.empty(0, dtype=object)
     if len(current_grids):
+        current_codes = current_grids["grid_code"].astype(str).to_numpy()
         old_metric = current_grids.geometry.to_crs(metric).to_numpy()
-        keep_pairs, links = _match(old_metric, new_metric)
+        old_villages = current_grids["admin_code"].astype(str).to_numpy()
+        keep_pairs, link_pairs = _match(old_metric, new_metric, old_villages, villages)
         for old, new in keep_pairs:
-            codes[new] = current_grids["grid_code"].iat[old]
+            codes[new] = current_codes[old]
+        links = [(current_codes[old], new) for old, new in link_pairs]
     kept = [code for code in codes if code is not None]
 
     fresh = np.flatnonzero([code is None for code in codes])
     issued: list[str] = []
     if len(fresh):
-        used = _used_sequences(registry, village_code)
-        sequences = next_sequences(used, len(fresh), scheme)
+        used = _used_sequences(registry)
+        areas = shapely.area(new_metric)
         points = shapely.point_on_surface(new_metric[fresh])
-        band = float(np.sqrt(np.median(shapely.area(new_metric))))
-        order = reading_order(shapely.get_x(points), shapely.get_y(points), band_height=band)
-        for sequence, position in zip(sequences, fresh[order], strict=True):
-            codes[position] = GridCode.base(village_code, sequence, scheme=scheme).format()
-            issued.append(codes[position])
+        xs, ys = shapely.get_x(points), shapely.get_y(points)
+        # A loop over villages: numbering is per village, each a few grids.
+        for village in sorted(set(villages[fresh])):
+            mine = np.flatnonzero(villages[fresh] == village)
+            sequences = next_sequences(used.get(village, set()), len(mine), scheme)
+            band = float(np.sqrt(np.median(areas[villages == village])))
+            order = reading_order(xs[mine], ys[mine], band_height=band)
+            for sequence, position in zip(sequences, fresh[mine[order]], strict=True):
+                codes[position] = GridCode.base(village, sequence, scheme=scheme).format()
+                issued.append(codes[position])
 
-    retired = sorted(set(current_grids.get("grid_code", pd.Series(dtype=object))) - set(kept))
-    registry = _update_registry(
-        registry, village_code, codes, current_grids, links, issued, retired, version
-    )
+    links = [(old, codes[new]) for old, new in links if old != codes[new]]
+    retired = sorted(set(current_codes) - set(kept))
+    registry = _update_registry(registry, codes, villages, links, issued, retired, version, scheme)
     sequences = [GridCode.parse(code, scheme).sequence for code in codes]
     coded = new_grids.assign(
         grid_code=codes,
         kind="territorial",
         level="base",
-        admin_code=village_code,
+        admin_code=villages,
         sequence=sequences,
-        name=[f"{village_name}第{s}网格" for s in sequences],
+        name=[f"{names.get(v, v)}第{s}网格" for v, s in zip(villages, sequences, strict=True)],
     )
     coded = coded.sort_values("grid_code").reset_index(drop=True)
     return Redivision(
@@ -209,10 +240,14 @@ def redivide_village(
     )
 
 
-def _match(old: np.ndarray, new: np.ndarray) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+def _match(
+    old: np.ndarray, new: np.ndarray, old_villages: np.ndarray, new_villages: np.ndarray
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Pair essentially unchanged grids (IoU ≥ KEEP_IOU) and list lineage links."""
     tree = shapely.STRtree(old)
     new_index, old_index = tree.query(new, predicate="intersects")
+    same_village = old_villages[old_index] == new_villages[new_index]
+    new_index, old_index = new_index[same_village], old_index[same_village]
     if not len(new_index):
         return [], []
     shared = shapely.area(shapely.intersection(old[old_index], new[new_index]))
@@ -225,30 +260,31 @@ def _match(old: np.ndarray, new: np.ndarray) -> tuple[list[tuple[int, int]], lis
     return keep_pairs, links
 
 
-def _used_sequences(registry: pd.DataFrame, village_code: str) -> set[int]:
+def _used_sequences(registry: pd.DataFrame) -> dict[str, set[int]]:
+    """Every base sequence ever issued, per village (retired ones included)."""
     if registry.empty:
-        return set()
-    mine = registry[(registry["admin_code"] == village_code) & (registry["level"] == "base")]
-    return {int(sequence) for sequence in mine["sequence"]}
+        return {}
+    base = registry[registry["level"] == "base"]
+    used: dict[str, set[int]] = {}
+    for village, sequence in zip(base["admin_code"], base["sequence"], strict=True):
+        used.setdefault(str(village), set()).add(int(sequence))
+    return used
 
 
 def _update_registry(
     registry: pd.DataFrame,
-    village_code: str,
     codes: np.ndarray,
-    current: pd.DataFrame,
-    links: list[tuple[int, int]],
+    villages: np.ndarray,
+    links: list[tuple[str, str]],
     issued: list[str],
     retired: list[str],
     version: int,
+    scheme: CodeScheme,
 ) -> pd.DataFrame:
     registry = registry.copy() if len(registry) else empty_registry()
     successors: dict[str, list[str]] = {}
     predecessors: dict[str, list[str]] = {}
-    for old, new in links:
-        old_code, new_code = current["grid_code"].iat[old], codes[new]
-        if old_code == new_code:
-            continue
+    for old_code, new_code in links:
         successors.setdefault(old_code, []).append(new_code)
         predecessors.setdefault(new_code, []).append(old_code)
 
@@ -258,13 +294,14 @@ def _update_registry(
     registry.loc[retiring, "successors"] = registry.loc[retiring, "grid_code"].map(
         lambda code: " ".join(sorted(set(successors.get(code, []))))
     )
+    village_of = dict(zip(codes, villages, strict=True))
     rows = pd.DataFrame(
         {
             "grid_code": issued,
             "kind": "base",
             "level": "base",
-            "admin_code": village_code,
-            "sequence": [int(code[12:15]) for code in issued],
+            "admin_code": [village_of[code] for code in issued],
+            "sequence": [GridCode.parse(code, scheme).sequence for code in issued],
             "status": "active",
             "issued_version": version,
             "retired_version": None,
