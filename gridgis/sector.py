@@ -31,8 +31,8 @@ Two choices worth knowing (``docs/rules.md`` says more):
   unassigned would take it out of every grid, the opposite of what the rules
   are for.
 * A county-level sector grid's **jurisdiction is the whole county**; its
-  geometry only marks where its units are: the union of circles of
-  :data:`UNIT_RADIUS_M` metres around them, a MultiPolygon, so the grids layer
+  geometry only marks where its units are: the union of the 100 m cells
+  (2 x :data:`UNIT_RADIUS_M`) of a metric raster that hold them, a MultiPolygon, so the grids layer
   keeps one polygonal geometry type in the GeoPackage and in QGIS.
 """
 
@@ -115,13 +115,10 @@ RISK_LEVELS: tuple[str, ...] = ("重大", "较大", "一般", "低")
 _GRADE_LABELS: Mapping[int, str] = MappingProxyType({1: "一级", 2: "二级", 3: "三级", 4: "四级"})
 #: The size class name that says the 2017 measures do not cover a sector.
 NO_SIZE_CLASS = "none"
-#: Radius of the circle that marks a unit in a sector grid's geometry, metres.
-#: 50 m keeps a factory's circle inside its own site in most cases, and is
-#: still visible at the county-wide zoom of the supervision map.
+#: Half the side of the raster cell that marks a unit in a sector grid's
+#: geometry, metres. A 100 m cell is about a factory site, and is still
+#: visible at the county-wide zoom of the supervision map.
 UNIT_RADIUS_M = 50.0
-# Segments per quarter circle: 8 (32-gon) deviates from a true circle by 0.5 %
-# of the radius, 25 cm at 50 m, far below coordinate accuracy.
-_QUAD_SEGS = 8
 # Loads are compared with this slack: weights may be decimals (0.1 + 0.2 ...),
 # and a sum that drifts by 1e-15 must not move one more unit.
 _TOLERANCE = 1e-9
@@ -1015,8 +1012,9 @@ def build_sector_grids(
     (codes are never reused).
 
     The grid's jurisdiction is the whole county. Its geometry only marks where
-    its units are: the union of circles of ``radius_m`` metres around them,
-    drawn in the county's 3-degree Gauss-Krueger zone and stored in CGCS2000
+    its units are: the union of the raster cells (``2 * radius_m`` metres
+    square, aligned in the county's 3-degree Gauss-Krueger zone) that hold
+    them, stored in CGCS2000
     as a MultiPolygon, so the grids layer stays polygonal. Units without
     coordinates count in the load but draw nothing; a grid none of whose units
     has coordinates has an empty geometry.
@@ -1104,7 +1102,7 @@ def build_sector_grids(
     codes = _sector_codes(
         list(summary.index), county_code, existing_sector_grids, registry_sequences, scheme
     )
-    geometry = _unit_circles(frame, list(summary.index), radius_m)
+    geometry = _unit_cells(frame, list(summary.index), radius_m)
     grids = gpd.GeoDataFrame(
         {
             "grid_code": pd.array([codes[n].format() for n in summary.index], dtype="str"),
@@ -1163,30 +1161,40 @@ def _sector_codes(
     return codes
 
 
-def _unit_circles(
+def _unit_cells(
     frame: pd.DataFrame, numbers: list[int], radius_m: float
 ) -> list[shapely.Geometry]:
-    """Return the union of circles around each department's units, in EPSG:4490."""
+    """Return, per department, the cells of a metric raster that hold its units (EPSG:4490).
+
+    A union of one circle per unit grows costly with hundreds of thousands of
+    units (31 s for 180,000). Snapping units to an aligned raster of
+    ``2 * radius_m`` squares gives the same picture at map scale, merges the
+    units that share a cell, and the squares form an exact coverage, which
+    GEOS unites in linear time.
+    """
     located = frame[np.isfinite(frame["lon"]) & np.isfinite(frame["lat"])]
     empty = shapely.MultiPolygon()
     if located.empty:
         return [empty] * len(numbers)
+    metric = gauss_kruger_crs(float(np.median(located["lon"])))
     points = gpd.GeoSeries(
         shapely.points(located["lon"].to_numpy(), located["lat"].to_numpy()), crs=CGCS2000
-    )
-    # Circles are drawn in metres, in the Gauss-Krueger zone of the units' centre.
-    metric = gauss_kruger_crs(float(np.median(located["lon"])))
-    circles = points.to_crs(metric).buffer(radius_m, quad_segs=_QUAD_SEGS).to_numpy()
-    departments = located["department"].to_numpy()
+    ).to_crs(metric)
+    size = 2 * radius_m
+    cells = pd.DataFrame({
+        "department": located["department"].to_numpy(),
+        "column": np.floor(shapely.get_x(points.to_numpy()) / size).astype(np.int64),
+        "row": np.floor(shapely.get_y(points.to_numpy()) / size).astype(np.int64),
+    }).drop_duplicates()
     geometry = []
-    # One union per department (at most 99, the department digits), each over
-    # the array of its circles.
+    # One union per department (at most 99, the department digits).
     for number in numbers:
-        mine = circles[departments == number]
-        if mine.size == 0:
+        mine = cells[cells["department"] == number]
+        if mine.empty:
             geometry.append(empty)
             continue
-        union = shapely.union_all(mine)
+        x, y = mine["column"].to_numpy() * size, mine["row"].to_numpy() * size
+        union = shapely.coverage_union_all(shapely.box(x, y, x + size, y + size))
         geometry.append(
             union if union.geom_type == "MultiPolygon" else shapely.MultiPolygon([union])
         )
