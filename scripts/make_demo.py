@@ -440,6 +440,29 @@ def _village_seeds(outline: shapely.Polygon, rng: np.random.Generator) -> np.nda
     return kept_array
 
 
+#: Vertex spacing of village boundaries (metres), and how far they wander from
+#: the straight Voronoi edge: surveyed boundaries follow field edges, ditches
+#: and lanes, with a vertex every few tens of metres, not 2 km straight lines.
+EDGE_VERTEX_SPACING_M = 50.0
+EDGE_WIGGLE_M = 8.0
+
+
+def _surveyed(edges: shapely.Geometry) -> shapely.Geometry:
+    """Give Voronoi edges the dense, slightly irregular vertices of surveyed boundaries.
+
+    Each edge occurs once in the network, and a vertex is moved by a smooth
+    function of its position, so an edge two villages share stays identical in
+    both, and a node where three edges meet moves as one.
+    """
+    dense = shapely.segmentize(edges, EDGE_VERTEX_SPACING_M)
+    xy = shapely.get_coordinates(dense)
+    wavelength = 3 * EDGE_VERTEX_SPACING_M
+    shift = EDGE_WIGGLE_M * np.column_stack(
+        [np.sin(xy[:, 1] / wavelength + 0.3), np.sin(xy[:, 0] / wavelength + 1.1)]
+    )
+    return shapely.set_coordinates(dense, xy + shift)
+
+
 def _faces(outline: shapely.Polygon, seeds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cut the outline into faces along the seeds' Voronoi edges.
 
@@ -455,18 +478,21 @@ def _faces(outline: shapely.Polygon, seeds: np.ndarray) -> tuple[np.ndarray, np.
         For each face, the index of the seed whose cell holds it.
     """
     points = shapely.multipoints(seeds)
-    cells = shapely.get_parts(
-        shapely.voronoi_polygons(points, extend_to=shapely.buffer(outline, 5000.0), ordered=True)
-    )
-    lines = shapely.union_all(np.append(shapely.boundary(cells), outline.exterior))
+    extent = shapely.buffer(outline, 5000.0)
+    cells = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=extent, ordered=True))
+    edges = shapely.voronoi_polygons(points, extend_to=extent, only_edges=True)
+    lines = shapely.union_all([_surveyed(edges), outline.exterior])
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
     inside = shapely.contains_properly(outline, shapely.point_on_surface(faces))
     faces = faces[inside]
     face_idx, cell_idx = shapely.STRtree(cells).query(
-        shapely.point_on_surface(faces), predicate="within"
+        shapely.point_on_surface(faces), predicate="intersects"
     )
     owner = np.full(len(faces), -1)
-    owner[face_idx] = cell_idx
+    # The wiggled edges move a face a few metres off its cell; the first cell
+    # holding its inner point is its own.
+    first = np.unique(face_idx, return_index=True)[1]
+    owner[face_idx[first]] = cell_idx[first]
     if (owner < 0).any():
         raise RuntimeError("a face lies in no Voronoi cell")
     return faces, owner
