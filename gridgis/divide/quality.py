@@ -77,6 +77,13 @@ def tiles_exactly(
     return True
 
 
+def _plain(geometry: shapely.Geometry) -> shapely.Geometry:
+    """A one-part MultiPolygon as its Polygon: the store keeps polygons as multi."""
+    if geometry.geom_type == "MultiPolygon" and shapely.get_num_geometries(geometry) == 1:
+        return shapely.get_geometry(geometry, 0)
+    return geometry
+
+
 def same_rings(a: shapely.Geometry, b: shapely.Geometry) -> bool:
     """Tell whether two polygonal geometries have the same rings, vertex for vertex.
 
@@ -93,8 +100,8 @@ def same_rings(a: shapely.Geometry, b: shapely.Geometry) -> bool:
     bool
         True when the normalised geometries are exactly equal.
     """
-    na = shapely.normalize(shapely.remove_repeated_points(a))
-    nb = shapely.normalize(shapely.remove_repeated_points(b))
+    na = shapely.normalize(shapely.remove_repeated_points(_plain(a)))
+    nb = shapely.normalize(shapely.remove_repeated_points(_plain(b)))
     return bool(shapely.equals_exact(na, nb, tolerance=0.0))
 
 
