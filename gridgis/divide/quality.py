@@ -78,7 +78,7 @@ def tiles_exactly(
 
 
 def _plain(geometry: shapely.Geometry) -> shapely.Geometry:
-    """A one-part MultiPolygon as its Polygon: the store keeps polygons as multi."""
+    """Return a one-part MultiPolygon as its Polygon (the store keeps polygons as multi)."""
     if geometry.geom_type == "MultiPolygon" and shapely.get_num_geometries(geometry) == 1:
         return shapely.get_geometry(geometry, 0)
     return geometry
