@@ -825,7 +825,7 @@ def assign_project(
         placed_frame = pd.concat(placed, ignore_index=True)
         capacity = capacity_match(placed_frame.drop(columns=["lon", "lat"]), None, rules)
         moves = capacity.moves.set_index("enterprise_id")
-        moved_units = placed_frame[placed_frame["enterprise_id"].isin(moves.index)]
+        moved_units = placed_frame[_member(placed_frame["enterprise_id"], moves.index)]
         sector_units = pd.concat(
             [*to_sector, moved_units[["enterprise_id", "department", "lon", "lat", "risk"]]],
             ignore_index=True,
@@ -910,6 +910,15 @@ def assign_project(
     )
 
 
+def _member(values: pd.Series, keys: pd.Index) -> np.ndarray:
+    """Say which values are among keys, through a hash table.
+
+    ``Series.isin`` on pyarrow-backed text walks the keys in Python (44 s for a
+    million ids); an object Index hashes them once.
+    """
+    return pd.Index(values.to_numpy(dtype=object)).isin(pd.Index(keys.to_numpy(dtype=object)))
+
+
 def _to_parquet(frame: pd.DataFrame, path: Path) -> None:
     # Parquet needs one type per column; object columns of str/None are fine.
     frame.to_parquet(path, index=False)
@@ -928,7 +937,7 @@ def _final_assignments(
     """Decide each row's grid, kind, method and reason from the pass-1 results."""
     frame = frame.copy()
     by_rule = frame["to_sector"].fillna(False).to_numpy(dtype=bool)
-    moved = frame["enterprise_id"].isin(moves.index).to_numpy()
+    moved = _member(frame["enterprise_id"], moves.index)
     department = pd.to_numeric(frame["department"], errors="coerce")
     sector_code = department.map(lambda d: code_of_department.get(int(d)) if pd.notna(d) else None)
     placed = frame["grid_code"].notna().to_numpy() & ~by_rule & ~moved

@@ -119,24 +119,59 @@ NO_SIZE_CLASS = "none"
 #: geometry, metres. A 100 m cell is about a factory site, and is still
 #: visible at the county-wide zoom of the supervision map.
 UNIT_RADIUS_M = 50.0
+#: Most raster cells one sector grid's geometry is built from. A department
+#: with more occupied cells gets cells twice as large, as often as needed:
+#: the geometry stays drawable and its cost bounded (a million units took
+#: 49 s at 100 m; at most 20,000 cells take about a second).
+MAX_SECTOR_CELLS = 20_000
 # Loads are compared with this slack: weights may be decimals (0.1 + 0.2 ...),
 # and a sum that drifts by 1e-15 must not move one more unit.
 _TOLERANCE = 1e-9
 
 FLAG_COLUMNS: tuple[str, ...] = (
-    "flagged", "rule", "rules", "reason", "department", "department_name", "to_sector",
+    "flagged",
+    "rule",
+    "rules",
+    "reason",
+    "department",
+    "department_name",
+    "to_sector",
     "route_problem",
 )
 MOVE_COLUMNS: tuple[str, ...] = (
-    "enterprise_id", "from_grid", "department", "risk", "weight", "rule", "reason",
+    "enterprise_id",
+    "from_grid",
+    "department",
+    "risk",
+    "weight",
+    "rule",
+    "reason",
 )
 CAPACITY_GRID_COLUMNS: tuple[str, ...] = (
-    "grid_code", "units", "members", "members_source", "capacity", "load", "moved_units",
-    "moved_load", "load_after", "over_capacity", "reason",
+    "grid_code",
+    "units",
+    "members",
+    "members_source",
+    "capacity",
+    "load",
+    "moved_units",
+    "moved_load",
+    "load_after",
+    "over_capacity",
+    "reason",
 )
 SECTOR_GRID_COLUMNS: tuple[str, ...] = (
-    "grid_code", "kind", "level", "admin_code", "name", "sequence", "department", "load",
-    "load_kind", "units", "geometry",
+    "grid_code",
+    "kind",
+    "level",
+    "admin_code",
+    "name",
+    "sequence",
+    "department",
+    "load",
+    "load_kind",
+    "units",
+    "geometry",
 )
 
 
@@ -338,7 +373,9 @@ def _build_rules(
 
     large = toml.table(data["large_scale"], ("large_scale",))
     toml.keys(
-        large, ("large_scale",), required=("size_class", "sectors"),
+        large,
+        ("large_scale",),
+        required=("size_class", "sectors"),
         optional=("enabled", "default_size_class"),
     )
     size_classes = _read_size_classes(toml, large)
@@ -404,7 +441,8 @@ def _build_rules(
 
     capacity = toml.table(data["capacity"], ("capacity",))
     toml.keys(
-        capacity, ("capacity",),
+        capacity,
+        ("capacity",),
         required=("risk_weights", "unknown_risk_weight", "members_per_grid", "capacity_per_member"),
     )
     weights_table = toml.table(capacity["risk_weights"], ("capacity", "risk_weights"))
@@ -654,7 +692,8 @@ def flag_sector_units(
     problem[no_sector] = "行业缺失，无法确定责任部门，留在属地网格"
     unknown = flagged & sector.notna() & ~routable
     problem[unknown] = (
-        "行业「" + sector[unknown]
+        "行业「"
+        + sector[unknown]
         + "」不在部门配置（departments.toml）中，无法确定责任部门，留在属地网格"
     )
     if int(no_sector.sum() + unknown.sum()):
@@ -726,9 +765,9 @@ def _large_scale(
             continue
         parts = []
         if size_class.employees is not None:
-            parts.append("员工 " + employees[large].map(_number_text) + " 人")
+            parts.append("员工 " + _numbers_text(employees[large]) + " 人")
         if size_class.revenue is not None:
-            parts.append("营业收入 " + revenue[large].map(_number_text) + " 万元")
+            parts.append("营业收入 " + _numbers_text(revenue[large]) + " 万元")
         values = parts[0] if len(parts) == 1 else parts[0] + "，" + parts[1]
         mask[large] = True
         reason[large] = "大型企业：" + values + f"（{size_class.describe()}）"
@@ -761,6 +800,13 @@ def _uscc_list(enterprises: pd.DataFrame, rules: Rules) -> tuple[pd.Series, pd.S
     mask = codes.isin(rules.usccs).astype(bool)
     reason = ("列入指定名单（统一社会信用代码 " + codes.where(mask) + "）").where(mask)
     return mask, reason
+
+
+def _numbers_text(values: pd.Series) -> pd.Series:
+    """:func:`_number_text` for a column, formatting each distinct value once."""
+    distinct = pd.unique(values.to_numpy(dtype="float64", na_value=np.nan))
+    texts = {value: _number_text(value) for value in distinct if value == value}
+    return values.map(texts).fillna("未知").astype(object)
 
 
 def _number_text(value: Any) -> str:
@@ -909,8 +955,10 @@ def capacity_match(
         kind="mergesort",
     )
     # astype: mapping an empty text column keeps its text dtype otherwise.
-    excess = movable["grid_code"].map((grids["load"] - grids["capacity"]).clip(lower=0)).astype(
-        "float64"
+    excess = (
+        movable["grid_code"]
+        .map((grids["load"] - grids["capacity"]).clip(lower=0))
+        .astype("float64")
     )
     # Move a unit while the weight moved before it has not yet cleared the
     # excess: the shortest run of highest-weight units that makes the grid fit.
@@ -926,8 +974,10 @@ def capacity_match(
     grids["reason"] = pd.Series(None, index=grids.index, dtype=object)
     if over.any():
         grids.loc[over, "reason"] = (
-            "仍超出监管能力：负荷 " + grids.loc[over, "load_after"].map(_number_text)
-            + " > 能力 " + grids.loc[over, "capacity"].map(_number_text)
+            "仍超出监管能力：负荷 "
+            + grids.loc[over, "load_after"].map(_number_text)
+            + " > 能力 "
+            + grids.loc[over, "capacity"].map(_number_text)
             + "；其余单位的行业无责任部门，无法转入行业专属网格"
         )
         logger.warning(
@@ -959,11 +1009,19 @@ def _move_reasons(moves: pd.DataFrame, grids: pd.DataFrame, rules: Rules) -> lis
     grid_of = grids.loc[moves["grid_code"]]
     risk_text = moves["risk"].where(moves["risk"].notna(), "未评定").astype(object)
     reason = (
-        "网格超出监管能力：负荷 " + grid_of["load"].map(_number_text).to_numpy()
-        + " > 能力 " + grid_of["capacity"].map(_number_text).to_numpy()
-        + "（" + grid_of["members"].astype(str).to_numpy() + " 名网格员 × "
-        + _number_text(rules.capacity_per_member) + "）；按风险从高到低转出，本单位风险等级 "
-        + risk_text.to_numpy() + "（权重 " + moves["weight"].map(_number_text).to_numpy() + "）"
+        "网格超出监管能力：负荷 "
+        + _numbers_text(grid_of["load"]).to_numpy()
+        + " > 能力 "
+        + _numbers_text(grid_of["capacity"]).to_numpy()
+        + "（"
+        + grid_of["members"].astype(str).to_numpy()
+        + " 名网格员 × "
+        + _number_text(rules.capacity_per_member)
+        + "）；按风险从高到低转出，本单位风险等级 "
+        + risk_text.to_numpy()
+        + "（权重 "
+        + _numbers_text(moves["weight"]).to_numpy()
+        + "）"
     )
     return list(reason)
 
@@ -1147,7 +1205,10 @@ def _sector_codes(
             if len(mine) > 1:
                 logger.warning(
                     "department %d has %d county-level sector grids (%s); keeping %s",
-                    number, len(mine), ", ".join(map(str, mine)), mine[0],
+                    number,
+                    len(mine),
+                    ", ".join(map(str, mine)),
+                    mine[0],
                 )
             codes[number] = mine[0]
             continue
@@ -1161,9 +1222,7 @@ def _sector_codes(
     return codes
 
 
-def _unit_cells(
-    frame: pd.DataFrame, numbers: list[int], radius_m: float
-) -> list[shapely.Geometry]:
+def _unit_cells(frame: pd.DataFrame, numbers: list[int], radius_m: float) -> list[shapely.Geometry]:
     """Return, per department, the cells of a metric raster that hold its units (EPSG:4490).
 
     A union of one circle per unit grows costly with hundreds of thousands of
@@ -1180,20 +1239,26 @@ def _unit_cells(
     points = gpd.GeoSeries(
         shapely.points(located["lon"].to_numpy(), located["lat"].to_numpy()), crs=CGCS2000
     ).to_crs(metric)
-    size = 2 * radius_m
-    cells = pd.DataFrame({
-        "department": located["department"].to_numpy(),
-        "column": np.floor(shapely.get_x(points.to_numpy()) / size).astype(np.int64),
-        "row": np.floor(shapely.get_y(points.to_numpy()) / size).astype(np.int64),
-    }).drop_duplicates()
+    x_all = shapely.get_x(points.to_numpy())
+    y_all = shapely.get_y(points.to_numpy())
+    departments = pd.to_numeric(located["department"]).to_numpy(dtype="float64", na_value=np.nan)
     geometry = []
     # One union per department (at most 99, the department digits).
     for number in numbers:
-        mine = cells[cells["department"] == number]
-        if mine.empty:
+        mine = departments == number
+        if not mine.any():
             geometry.append(empty)
             continue
-        x, y = mine["column"].to_numpy() * size, mine["row"].to_numpy() * size
+        size = 2 * radius_m
+        while True:
+            cells = np.unique(
+                np.column_stack([np.floor(x_all[mine] / size), np.floor(y_all[mine] / size)]),
+                axis=0,
+            )
+            if len(cells) <= MAX_SECTOR_CELLS:
+                break
+            size *= 2
+        x, y = cells[:, 0] * size, cells[:, 1] * size
         union = shapely.coverage_union_all(shapely.box(x, y, x + size, y + size))
         geometry.append(
             union if union.geom_type == "MultiPolygon" else shapely.MultiPolygon([union])
