@@ -37,9 +37,9 @@ import pandas as pd
 import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_init import province_outline  # noqa: E402
+from bench_init import province_outline
 
-from gridgis.testing import synthetic_villages  # noqa: E402
+from gridgis.testing import synthetic_villages
 
 USCC_ALPHABET = np.array(list("0123456789ABCDEFGHJKLMNPQRTUWXY"))
 USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
@@ -159,7 +159,9 @@ def main() -> None:
         print(f"  pandas.read_csv alone (anchor): {read_seconds:.1f} s")
         print(f"  geopandas read + sjoin + write GPKG (anchor): {pipeline_seconds:.1f} s")
     import_seconds, import_mb = run_measured(
-        "gridgis enterprises import", [*gridgis, "enterprises", "import", str(project), str(ledger)])
+        "gridgis enterprises import",
+        [*gridgis, "enterprises", "import", str(project), str(ledger)],
+    )
     assign_seconds, assign_mb = run_measured("gridgis assign", [*gridgis, "assign", str(project)])
     total = import_seconds + assign_seconds
     print()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,6 +14,20 @@ from gridgis.paths import DATA_DIR
 from gridgis.testing import synthetic_villages
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _library_logging_propagates():
+    """Undo what a CLI run in an earlier test did to the ``gridgis`` logger.
+
+    The CLI gives the logger its own stderr handler and stops propagation, which
+    would hide library messages from ``caplog`` in the tests that follow.
+    """
+    yield
+    logger = logging.getLogger("gridgis")
+    logger.handlers.clear()
+    logger.propagate = True
+    logger.setLevel(logging.NOTSET)
 
 
 @pytest.fixture(scope="session")

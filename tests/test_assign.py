@@ -733,7 +733,8 @@ def test_demo_faulty_rows(demo: dict[str, object]) -> None:
     (outside,) = faults["outside_county"]
     assert by_row.loc[outside, "reason_code"] == "outside_grids"
     assert "outside the county" in by_row.loc[outside, "reason"]
-    assert "新堡村" in by_row.loc[outside, "reason"]
+    declared = ledger.set_index("row").loc[outside, "village"]
+    assert declared and declared in by_row.loc[outside, "reason"]
 
 
 def test_demo_mismatch_report(demo: dict[str, object]) -> None:
@@ -743,6 +744,12 @@ def test_demo_mismatch_report(demo: dict[str, object]) -> None:
     report = mismatch_report(assigned, ledger, demo["units"])  # type: ignore[arg-type]
     assert report["row"].tolist() == faults["declared_village_mismatch"]
     row = report.iloc[0]
-    assert (row["declared_village_name"], row["located_village_name"]) == ("长城社区", "文化社区")
-    # The point is 90 m inside 文化社区 from the edge it shares with 长城社区.
+    # The ledger declares one village; the true point lies in its neighbour.
+    truth = demo["truth"].set_index("序号")  # type: ignore[attr-defined]
+    names = demo["units"].set_index("code")["name"]  # type: ignore[attr-defined]
+    declared = ledger.set_index("row").loc[row["row"], "village"]
+    located = names[truth.loc[row["row"], "village_code"]]
+    assert declared != located
+    assert (row["declared_village_name"], row["located_village_name"]) == (declared, located)
+    # make_demo.py puts the point 50-150 m inside the neighbour.
     assert 50 < row["distance_m"] < 150
