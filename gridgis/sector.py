@@ -871,7 +871,7 @@ class CapacityMatch:
 
 def capacity_match(
     placed: pd.DataFrame,
-    grid_members: Mapping[str, int] | None,
+    grid_members: Mapping[str, float] | None,
     rules: Rules,
 ) -> CapacityMatch:
     """Move the highest-risk units of over-capacity grids to their sector grids.
@@ -890,10 +890,14 @@ def capacity_match(
         sent flagged units away: ``enterprise_id``, ``grid_code``, ``risk``,
         ``department`` (missing: cannot move) and optionally ``employees``.
     grid_members : Mapping, optional
-        Grid code -> number of grid members (网格员), from the staff roster.
-        A grid not in it, or listed with fewer than one member, gets
-        ``rules.members_per_grid``: every grid has a member, so a missing or
-        zero count is a gap in the roster, not a grid nobody supervises.
+        Grid code -> number of grid members (网格员) from the staff roster,
+        as :func:`gridgis.staff.members_per_grid` counts them: a float, since
+        a village's members are shared by its grids (2 members over 3 grids
+        give 0.67 each). Any positive count is used as it is
+        (``members_source`` "roster"). A grid not in it, or listed with 0,
+        gets ``rules.members_per_grid`` ("default"): every grid has a member,
+        so a missing count is a gap in the roster, not a grid nobody
+        supervises.
     rules : Rules
         From :func:`load_rules`.
 
@@ -916,6 +920,11 @@ def capacity_match(
     [30.0]
     >>> len(capacity_match(placed.assign(grid_code="H"), {"H": 0}, load_rules()).moves)
     0
+    >>> shared = capacity_match(placed, {"G": 0.4}, load_rules())  # capacity 12 < 13
+    >>> shared.grids[["members", "members_source", "capacity"]].values.tolist()
+    [[0.4, 'roster', 12.0]]
+    >>> shared.moves["risk"].tolist()
+    ['重大']
     """
     _require(placed, ("enterprise_id", "grid_code", "risk", "department"), "match capacity")
     if placed["enterprise_id"].duplicated().any():
@@ -1014,7 +1023,7 @@ def _move_reasons(moves: pd.DataFrame, grids: pd.DataFrame, rules: Rules) -> lis
         + " > 能力 "
         + _numbers_text(grid_of["capacity"]).to_numpy()
         + "（"
-        + grid_of["members"].astype(str).to_numpy()
+        + _numbers_text(grid_of["members"]).to_numpy()
         + " 名网格员 × "
         + _number_text(rules.capacity_per_member)
         + "）；按风险从高到低转出，本单位风险等级 "
@@ -1027,7 +1036,7 @@ def _move_reasons(moves: pd.DataFrame, grids: pd.DataFrame, rules: Rules) -> lis
 
 
 def _grid_capacity(
-    units: pd.DataFrame, grid_members: Mapping[str, int] | None, rules: Rules
+    units: pd.DataFrame, grid_members: Mapping[str, float] | None, rules: Rules
 ) -> pd.DataFrame:
     """Per grid: units, members (roster or default), capacity and load."""
     grids = units.groupby("grid_code", sort=True).agg(
@@ -1036,8 +1045,10 @@ def _grid_capacity(
     grids.index.name = "grid_code"
     roster = pd.Series(dict(grid_members or {}), dtype="float64")
     members = pd.to_numeric(roster.reindex(grids.index), errors="coerce")
-    from_roster = members.notna() & (members >= 1)
-    grids["members"] = members.where(from_roster, rules.members_per_grid).astype("int64")
+    # Any positive count is the roster's: a village's members are shared by
+    # its grids (gridgis.staff.members_per_grid), so a grid may have 0.67.
+    from_roster = members.notna() & (members > 0)
+    grids["members"] = members.where(from_roster, rules.members_per_grid).astype("float64")
     grids["members_source"] = np.where(from_roster, "roster", "default")
     grids["capacity"] = grids["members"] * rules.capacity_per_member
     grids["load"] = grids["load"].astype("float64")

@@ -27,18 +27,22 @@ def demo(ctx: click.Context, outdir: Path) -> None:
     from gridgis.cli.divide import divide
     from gridgis.cli.enterprises import import_
     from gridgis.cli.export import export
+    from gridgis.cli.helpers import command_line
     from gridgis.cli.init import init
     from gridgis.cli.report import report
+    from gridgis.cli.staff import summary_line
     from gridgis.errors import InputDataError
     from gridgis.io.store import open_project
     from gridgis.paths import DATA_DIR, DEMO_DIR
+    from gridgis.project import import_staff
 
     villages = DEMO_DIR / "villages_gbk" / "villages.shp"  # GBK text, no .cpg
     townships = DEMO_DIR / "townships.geojson"
     county = DATA_DIR / "helan_county.geojson"
     barriers = (DEMO_DIR / "roads.geojson", DEMO_DIR / "rivers.geojson")
     ledger = DEMO_DIR / "enterprises.xlsx"
-    for required in (villages, townships, county, *barriers, ledger):
+    roster = DEMO_DIR / "staff.xlsx"
+    for required in (villages, townships, county, *barriers, ledger, roster):
         if not required.exists():
             raise InputDataError(f"demo data missing: {required}; run scripts/make_demo.py")
     outdir.mkdir(parents=True, exist_ok=True)
@@ -63,9 +67,12 @@ def demo(ctx: click.Context, outdir: Path) -> None:
     ctx.invoke(diff, project=project, before=before, after=after)
     _step("6. enterprises import: the demo ledger (Appendix A layout, GCJ-02/BD-09 rows)")
     ctx.invoke(import_, project=project, ledger=ledger)
-    _step("7. assign: every enterprise to one grid")
+    _step("7. staff import: the roster (a village's 网格员 shared by its grids)")
+    staff_report = import_staff(project, roster, command=command_line())
+    click.echo(summary_line(staff_report))
+    _step("8. assign: every enterprise to one grid (capacity from the roster)")
     ctx.invoke(assign, project=project)
-    _step("8. outputs")
+    _step("9. outputs")
     ctx.invoke(report, project=project, output=outdir / "quality.xlsx", overwrite=True)
     ctx.invoke(export, project=project, layer="grids", output=outdir / "grids.gpkg",
                overwrite=True)

@@ -88,6 +88,7 @@ def _register() -> None:
         init,
         log,
         report,
+        staff,
     )
 
     commands = (
@@ -95,6 +96,7 @@ def _register() -> None:
         check.check,
         divide.divide,
         enterprises.enterprises,
+        staff.staff,
         assign.assign,
         code.code,
         log.log,
