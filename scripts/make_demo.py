@@ -1501,8 +1501,9 @@ def build_staff(units: AdminUnits, rng: np.random.Generator) -> pd.DataFrame:
         add("网格安全监管责任人", "社区党委书记" if community else "村党支部书记", **place)
         add("直接监管责任人", "社区居委会主任" if community else "村委会主任", **place)
         add("联系负责人", "社区居委会副主任" if community else "村委会副主任", **place)
-        # Members: about one per 600 households, 1-3 (DOMAIN sizing rules).
-        members = int(np.clip(round(village["households"] / 600) + rng.integers(0, 2), 1, 3))
+        # Members: one per grid of about 300 households (DOMAIN sizing rules),
+        # sometimes one more; the demo divides at 300 households per grid.
+        members = int(np.ceil(village["households"] / 300) + rng.integers(0, 2))
         if members >= 2:
             add("网格长", "社区居委会委员" if community else "村委会委员", **place)
         for _ in range(members):
@@ -1841,8 +1842,9 @@ def make_demo(out: Path, seed: int = SEED) -> dict[str, float]:
     lines = build_lines(outline, units, rng)
     blocks = blocks_per_village(units.villages, lines)
     logger.info("%d roads; median %.0f blocks per village", len(lines.roads), np.median(blocks))
-    staff = build_staff(units, rng)
     ledger = build_ledger(units, lines, rng)
+    # Its own stream, so the roster can change without moving the ledger.
+    staff = build_staff(units, np.random.default_rng([seed, 2]))
     logger.info("%d ledger rows, %d staff rows", len(ledger.rows), len(staff))
     write_outputs(out, units, lines, ledger, staff, blocks)
     logger.info("written to %s", out)
