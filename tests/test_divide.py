@@ -273,7 +273,7 @@ def test_barriers_reprojected_and_outside_ones_reported(villages, caplog):
         {"name": ["far"]}, geometry=[shapely.LineString([(110, 30), (110.1, 30)])], crs="EPSG:4490"
     )
     barriers = pd.concat([road, far], ignore_index=True).to_crs("EPSG:4544")
-    with caplog.at_level(logging.INFO, logger="gridgis.divide"):
+    with caplog.at_level(logging.DEBUG, logger="gridgis.divide"):
         division = divide_villages(villages, by="area", max_load=1.0, barriers=barriers)
     assert "EPSG:4544" in caplog.text and "EPSG:4490" in caplog.text
     assert list(division.ignored.barriers_outside) == [1]

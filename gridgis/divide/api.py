@@ -428,7 +428,8 @@ def _prepare_barriers(
     touched[idx[np.unique(hit)]] = True
     outside = barriers.index[~touched]
     if len(outside):
-        logger.info("%d barrier features touch no village and are ignored", len(outside))
+        # Debug only: the result's ``ignored`` carries them, and the caller reports.
+        logger.debug("%d barrier features touch no village and are ignored", len(outside))
     kept = np.nonzero(touched)[0]
     return geoms[kept], outside
 
