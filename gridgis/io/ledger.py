@@ -518,11 +518,26 @@ class _Source:
             first += len(frame)
 
 
-def _open_source(path: Path, *, sheet: str | int | None, encoding: str | None) -> _Source:
+def check_table_file(path: Path, what: str) -> str:
+    """Refuse a file that is not a readable XLSX or CSV table; return its suffix.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    what : str
+        What the file should hold ("ledger", "roster"), for the messages.
+
+    Raises
+    ------
+    InputDataError
+        Missing, a folder, empty, an unsupported suffix, or content that does not
+        match the suffix (an .xls, a CSV named .xlsx, a workbook named .csv).
+    """
     if not path.exists():
-        raise InputDataError(f"ledger file not found: {path}")
+        raise InputDataError(f"{what} file not found: {path}")
     if path.is_dir():
-        raise InputDataError(f"{path} is a folder; give the ledger's .xlsx or .csv file")
+        raise InputDataError(f"{path} is a folder; give the {what}'s .xlsx or .csv file")
     suffix = path.suffix.lower()
     if suffix == ".xls":
         raise InputDataError(
@@ -531,7 +546,7 @@ def _open_source(path: Path, *, sheet: str | int | None, encoding: str | None) -
         )
     if suffix not in CSV_SUFFIXES + XLSX_SUFFIXES:
         raise InputDataError(
-            f"{path.name}: unsupported ledger format {path.suffix or '(no extension)'!r}; "
+            f"{path.name}: unsupported {what} format {path.suffix or '(no extension)'!r}; "
             f"use one of {', '.join(XLSX_SUFFIXES + CSV_SUFFIXES)}"
         )
     if path.stat().st_size == 0:
@@ -549,11 +564,17 @@ def _open_source(path: Path, *, sheet: str | int | None, encoding: str | None) -
                 f"{path.name} is not an Excel workbook but a text (CSV) file with an .xlsx "
                 "name; rename it to .csv"
             )
-        return _open_xlsx(path, sheet)
-    if magic.startswith(_XLSX_MAGIC) or magic.startswith(_OLE_MAGIC):
+    elif magic.startswith(_XLSX_MAGIC) or magic.startswith(_OLE_MAGIC):
         raise InputDataError(
             f"{path.name} is an Excel workbook, not a text (CSV) file; rename it to .xlsx"
         )
+    return suffix
+
+
+def _open_source(path: Path, *, sheet: str | int | None, encoding: str | None) -> _Source:
+    suffix = check_table_file(path, "ledger")
+    if suffix in XLSX_SUFFIXES:
+        return _open_xlsx(path, sheet)
     if sheet is not None:
         raise InputDataError(f"{path.name} is a CSV file; it has no sheets to choose from")
     return _open_csv(path, encoding)

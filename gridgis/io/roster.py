@@ -39,21 +39,19 @@ import pandas as pd
 
 from gridgis.errors import InputDataError
 from gridgis.io.ledger import (
+    XLSX_SUFFIXES,
     _cell_text,
     _detect_encoding,
     _fold_header,
     _load_workbook,
     _sniff_delimiter,
+    check_table_file,
 )
 
 __all__ = ["ROSTER_COLUMNS", "Roster", "read_roster"]
 
 #: Header rows are looked for among the first rows only.
 HEADER_SCAN_ROWS = 30
-CSV_SUFFIXES = (".csv", ".txt")
-XLSX_SUFFIXES = (".xlsx", ".xlsm")
-_XLSX_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 ROSTER_COLUMNS: tuple[str, ...] = (
     "row", "name", "role", "title", "township", "village", "department", "grid_code",
@@ -148,7 +146,7 @@ def read_roster(path: Path, *, sheet: str | None = None, encoding: str | None = 
     (2, 1, '挂点领导')
     """
     path = Path(path)
-    suffix = _check_file(path)
+    suffix = check_table_file(path, "roster")
     if suffix in XLSX_SUFFIXES:
         sheet_name, rows = _xlsx_rows(path, sheet)
         notes: list[str] = []
@@ -174,43 +172,6 @@ def read_roster(path: Path, *, sheet: str | None = None, encoding: str | None = 
 
 
 # -- files ----------------------------------------------------------------------
-
-
-def _check_file(path: Path) -> str:
-    if not path.exists():
-        raise InputDataError(f"roster file not found: {path}")
-    if path.is_dir():
-        raise InputDataError(f"{path} is a folder; give the roster's .xlsx or .csv file")
-    suffix = path.suffix.lower()
-    if suffix == ".xls":
-        raise InputDataError(
-            f"{path.name} is an Excel 97-2003 workbook (.xls), which cannot be read; "
-            "open it and save it as .xlsx"
-        )
-    if suffix not in XLSX_SUFFIXES + CSV_SUFFIXES:
-        raise InputDataError(
-            f"{path.name}: unsupported roster format {path.suffix or '(no extension)'!r}; "
-            f"use one of {', '.join(XLSX_SUFFIXES + CSV_SUFFIXES)}"
-        )
-    if path.stat().st_size == 0:
-        raise InputDataError(f"{path.name} is an empty file")
-    with path.open("rb") as handle:
-        magic = handle.read(8)
-    if suffix in XLSX_SUFFIXES and not magic.startswith(_XLSX_MAGIC):
-        if magic.startswith(_OLE_MAGIC):
-            raise InputDataError(
-                f"{path.name} is not an .xlsx workbook but an Excel 97-2003 (.xls) or "
-                "password-protected file; open it and save it as an unprotected .xlsx"
-            )
-        raise InputDataError(
-            f"{path.name} is not an Excel workbook but a text (CSV) file with an .xlsx "
-            "name; rename it to .csv"
-        )
-    if suffix in CSV_SUFFIXES and magic.startswith((_XLSX_MAGIC, _OLE_MAGIC)):
-        raise InputDataError(
-            f"{path.name} is an Excel workbook, not a text (CSV) file; rename it to .xlsx"
-        )
-    return suffix
 
 
 def _csv_rows(path: Path, encoding: str) -> list[list[str]]:
