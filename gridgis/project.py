@@ -1246,12 +1246,11 @@ def import_staff(
         if len(built.problems):
             raise InputDataError(problems_message(built.problems, roster_path.name))
         staff = built.staff
-        previous = pd.DataFrame(writer.read_layer("staff").drop(columns="geometry"))
-        layer = gpd.GeoDataFrame(
-            staff[list(STAFF_COLUMNS)],
-            geometry=gpd.GeoSeries([None] * len(staff), index=staff.index, crs=CGCS2000),
+        stored = writer.read_layer("staff")
+        previous = pd.DataFrame(stored.drop(columns="geometry", errors="ignore"))
+        change = writer.put_layer_chunks(
+            "staff", [pd.DataFrame(staff[list(STAFF_COLUMNS)])], progress=progress
         )
-        change = writer.put_layer_chunks("staff", [layer], progress=progress)
         labels = dict(zip(staff["staff_id"], describe_people(staff), strict=True))
         if len(previous):
             before = dict(zip(previous["staff_id"], describe_people(previous), strict=True))
@@ -1317,4 +1316,4 @@ def _roster_members(reader: object, grids: gpd.GeoDataFrame) -> dict[str, float]
     )
     if staff.empty:
         return None
-    return members_per_grid(pd.DataFrame(staff.drop(columns="geometry")), grids)
+    return members_per_grid(pd.DataFrame(staff.drop(columns="geometry", errors="ignore")), grids)

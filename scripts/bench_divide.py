@@ -31,6 +31,9 @@ the real 贺兰县 outline with a jittered road grid. With ``--villages N`` the
 script instead times gridgis alone on N synthetic villages (the
 thousands-of-villages check), by area.
 
+The spopt row needs ``pip install spopt`` (a benchmark anchor, not a gridgis
+dependency); ``--skip-spopt`` leaves it out.
+
 Usage::
 
     python scripts/bench_divide.py [--max-load 300] [--seed 0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import openpyxl
@@ -469,13 +470,20 @@ def test_cli_import_then_assign(project: Path) -> None:
     reader = open_project(project)
     assert reader.current_version == before + 1
     staff = reader.read_layer("staff")
+    # People have no place on the map: a plain table, which QGIS opens as one.
+    assert "geometry" not in staff.columns
+    with sqlite3.connect(project) as connection:
+        kind = connection.execute(
+            "SELECT data_type FROM gpkg_contents WHERE table_name = 'staff'"
+        ).fetchone()
+    assert kind == ("attributes",)
     assert len(staff) == len(people)
     assert staff["staff_id"].is_unique
     members = int((people["角色"] == "网格员").sum())
     line = next(line for line in result.output.splitlines() if line.startswith("网格员 grid"))
     assert line.split()[-1] == str(members)
     grids = reader.read_layer("grids")
-    shares = members_per_grid(pd.DataFrame(staff.drop(columns="geometry")), grids)
+    shares = members_per_grid(pd.DataFrame(staff), grids)
     base_grids = int((grids["level"] == "base").sum())
     assert f"base grids with a 网格员: {len(shares)} of {base_grids}" in result.output
     # Every village member is counted once, however its village is divided.

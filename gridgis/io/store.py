@@ -456,10 +456,15 @@ class ProjectWriter(ProjectReader):
             raise StoreError(
                 f"cannot store duplicate {key} values: {', '.join(map(str, duplicated[:5]))}"
             )
+        history = [c for c in HISTORY_COLUMNS if c in frame.columns]
+        if not isinstance(frame, gpd.GeoDataFrame):
+            # Rows without a place (the staff roster) become a GeoPackage
+            # attributes table, which QGIS opens as a plain table.
+            return frame.drop(columns=history)
         if frame.crs is None:
             raise StoreError("cannot store geometry without a CRS")
         frame = promote_polygons(frame.to_crs(CGCS2000))
-        return frame.drop(columns=[c for c in HISTORY_COLUMNS if c in frame.columns])
+        return frame.drop(columns=history)
 
     def _append(self, name: str, frame: gpd.GeoDataFrame, key: str) -> None:
         frame = frame.copy()
@@ -472,7 +477,11 @@ class ProjectWriter(ProjectReader):
             layer=name,
             driver="GPKG",
             append=exists,
-            geometry_type=None if exists else _layer_geometry_type(frame),
+            geometry_type=(
+                _layer_geometry_type(frame)
+                if not exists and isinstance(frame, gpd.GeoDataFrame)
+                else None
+            ),
             use_arrow=True,
         )
         if not exists:
