@@ -669,3 +669,15 @@ def test_malformed_csv_line(tmp_path: Path) -> None:
     with pytest.raises(InputDataError, match=r"malformed CSV .*line 3 has 4 fields but the "
                                              "header has 3"):
         read_ledger(path)
+
+
+def test_first_rows_across_and_within_chunks() -> None:
+    from gridgis.io.ledger import _FirstRows
+
+    seen = _FirstRows()
+    first = seen.first_rows(pd.Series(["A", "B", "A", "C"]), np.array([1, 2, 3, 4]))
+    assert first.tolist() == [1, 2, 1, 4]
+    first = seen.first_rows(pd.Series(["C", "D", "D", "B", "E"]), np.array([5, 6, 7, 8, 9]))
+    assert first.tolist() == [4, 6, 6, 2, 9]
+    # 16 bytes per distinct code, whatever its length.
+    assert len(seen.hashes) == len(seen.rows) == 5

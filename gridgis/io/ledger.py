@@ -448,7 +448,7 @@ def _iter_chunks(
 def _generate(
     source: _Source, normaliser: _Normaliser, chunk_rows: int, streaming_duplicates: bool
 ) -> Iterator[LedgerChunk]:
-    seen: dict[str, int] = {}
+    seen = _FirstRows()
     rows_out = 0
     try:
         for raw, first_row in source.raw_chunks(chunk_rows):
@@ -1655,25 +1655,59 @@ def _row_list(rows: pd.Series, shown: int = 5) -> str:
     return head if len(rows) <= shown else f"{head} … ({len(rows)} rows)"
 
 
-def _streaming_duplicates(enterprises: pd.DataFrame, seen: dict[str, int],
+class _FirstRows:
+    """The ledger row where each code was first seen, in 16 bytes per code.
+
+    A streamed ledger may hold ten million codes; a ``dict`` of them costs
+    about 140 bytes each (1.4 GB). Codes are kept instead as sorted 64-bit
+    hashes beside their first row. Two different codes share a hash with
+    probability about n²/2⁶⁵ (three in a million for ten million codes); such
+    a pair would be reported as a duplicate, with both rows kept and the
+    earlier row named, so nothing is lost.
+    """
+
+    def __init__(self) -> None:
+        self.hashes = np.empty(0, dtype=np.uint64)
+        self.rows = np.empty(0, dtype=np.int64)
+
+    def first_rows(self, codes: pd.Series, rows: np.ndarray) -> np.ndarray:
+        """Return each code's first row (its own row if new) and remember new codes.
+
+        ``rows`` must increase through the chunk, as ledger rows do.
+        """
+        hashes = pd.util.hash_pandas_object(codes.astype("str"), index=False).to_numpy()
+        # Work on the distinct codes in sorted order: a stable sort keeps a
+        # code's first row first, and sorted queries search the table fast.
+        order = np.argsort(hashes, kind="stable")
+        ordered = hashes[order]
+        starts = np.r_[True, ordered[1:] != ordered[:-1]]
+        unique = ordered[starts]
+        first_here = rows[order][starts]
+        position = np.searchsorted(self.hashes, unique)
+        known = np.zeros(len(unique), dtype=bool)
+        inside = position < len(self.hashes)
+        known[inside] = self.hashes[position[inside]] == unique[inside]
+        first_unique = first_here.copy()
+        first_unique[known] = self.rows[position[known]]
+        first = np.empty(len(rows), dtype=np.int64)
+        first[order] = first_unique[np.cumsum(starts) - 1]
+        fresh = ~known
+        self.hashes = np.insert(self.hashes, position[fresh], unique[fresh])
+        self.rows = np.insert(self.rows, position[fresh], first_here[fresh])
+        return first
+
+
+def _streaming_duplicates(enterprises: pd.DataFrame, seen: _FirstRows,
                           info: LedgerInfo) -> pd.DataFrame:
     """Report later copies of a USCC seen in this or an earlier chunk."""
     codes = enterprises["uscc"]
     present = codes.notna().to_numpy()
     if not present.any():
         return _EMPTY_PROBLEMS.copy()
-    rows = enterprises["row"].to_numpy()
+    rows = enterprises["row"].to_numpy(dtype=np.int64)
     first_rows = np.zeros(len(codes), dtype=np.int64)
-    repeated = np.zeros(len(codes), dtype=bool)
-    # A dict lookup per code: the set of codes seen must persist across chunks.
-    # Plain lists, because indexing a pandas Series per row costs 10x more.
-    values = codes.to_numpy(dtype=object).tolist()
-    row_list = rows.tolist()
-    for position in np.flatnonzero(present).tolist():
-        first = seen.setdefault(values[position], row_list[position])
-        if first != row_list[position]:
-            repeated[position] = True
-            first_rows[position] = first
+    first_rows[present] = seen.first_rows(codes[present], rows[present])
+    repeated = present & (first_rows != rows)
     if not repeated.any():
         return _EMPTY_PROBLEMS.copy()
     flag = enterprises["uscc_duplicate"].copy()
