@@ -102,6 +102,12 @@ _OPTIONAL_SEGMENTS = ("kind",)
 # Reserved ranges make sense only where gridgis chooses or checks numbers.
 _RESERVABLE_SEGMENTS = ("township", "village", "sequence")
 
+#: The province-level parts of GB/T 2260 county codes (the first two digits).
+GB2260_PROVINCES: frozenset[str] = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
+    "50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+)
+
 
 # --------------------------------------------------------------------------
 # Check characters
@@ -279,6 +285,11 @@ class CodeScheme:
         Department number -> :class:`Department`.
     departments_source : str
         Where the departments were loaded from, for messages.
+    other_provinces : bool
+        Whether a county of a province none of ``counties`` is in is
+        accepted (unnamed) when its code is well formed: the layout used
+        outside its region. The listed provinces are always checked county by
+        county.
     """
 
     name: str
@@ -297,6 +308,7 @@ class CodeScheme:
     counties: Mapping[str, str]
     departments: Mapping[int, Department]
     departments_source: str = ""
+    other_provinces: bool = False
 
     @property
     def check_length(self) -> int:
@@ -356,20 +368,28 @@ class CodeScheme:
         return next((rr for rr in self.reserved if rr.segment == segment and value in rr), None)
 
     def county_name(self, county: str) -> str:
-        """Return a county's name.
+        """Return a county's name; ``""`` for an accepted county of another province.
 
         Raises
         ------
         CodeError
-            If the county is not one of the region's.
+            If the county is not one of the region's and the scheme does not
+            accept it as a county of another province.
         """
-        try:
+        if county in self.counties:
             return self.counties[county]
-        except KeyError:
-            raise CodeError(
-                f"unknown county: {county} is not one of the {len(self.counties)} counties "
-                f"of {self.region or 'the region'} listed in {self.source}"
-            ) from None
+        province = county[:2]
+        if (
+            self.other_provinces
+            and province in GB2260_PROVINCES
+            and county[2:].strip("0")
+            and not any(listed.startswith(province) for listed in self.counties)
+        ):
+            return ""
+        raise CodeError(
+            f"unknown county: {county} is not one of the {len(self.counties)} counties "
+            f"of {self.region or 'the region'} listed in {self.source}"
+        )
 
 
 # --------------------------------------------------------------------------
@@ -636,7 +656,7 @@ def _build_scheme(toml: _TomlFile, *, base_dir: Path) -> CodeScheme:
             "sector",
             "counties",
         ),
-        optional=("name", "region", "reserved"),
+        optional=("name", "region", "reserved", "other_provinces"),
     )
     name = toml.string(data.get("name", "grid code scheme"), ("name",))
     region = toml.string(data.get("region", ""), ("region",), allow_empty=True)
@@ -677,6 +697,15 @@ def _build_scheme(toml: _TomlFile, *, base_dir: Path) -> CodeScheme:
     marker = _read_marker(toml, sector, widths["village"], kind_values, village_types, reserved)
 
     counties = _read_counties(toml, widths["county"])
+    other_provinces = toml.string(data.get("other_provinces", "refuse"), ("other_provinces",))
+    if other_provinces not in ("accept", "refuse"):
+        raise toml.error(
+            ("other_provinces",), f"must be \"accept\" or \"refuse\", not {other_provinces!r}"
+        )
+    if other_provinces == "accept" and widths["county"] != 6:
+        raise toml.error(
+            ("other_provinces",), "accepting other provinces needs 6-digit GB/T 2260 counties"
+        )
 
     departments_value = sector.get("departments", str(DEFAULT_DEPARTMENTS_PATH))
     departments_path = Path(toml.string(departments_value, ("sector", "departments")))
@@ -708,6 +737,7 @@ def _build_scheme(toml: _TomlFile, *, base_dir: Path) -> CodeScheme:
         counties=MappingProxyType(counties),
         departments=MappingProxyType(departments),
         departments_source=str(departments_path),
+        other_provinces=other_provinces == "accept",
     )
     logger.debug(
         "code scheme %s: %d-character codes, %d counties, %d departments",
@@ -1567,7 +1597,8 @@ class CodeExplanation:
     admin_code : str
         The administrative unit the grid belongs to.
     county, county_name : str
-        County code and name.
+        County code and name (``""`` for a county of another province that
+        the scheme accepts but does not list).
     township : str
         Township part; all zeros at county level.
     township_type, township_label : str or None
@@ -1648,7 +1679,7 @@ def explain(code: GridCode | str, scheme: CodeScheme | None = None) -> CodeExpla
         level=grid_code.level,
         admin_code=grid_code.admin_code,
         county=grid_code.county,
-        county_name=scheme.counties[grid_code.county],
+        county_name=scheme.county_name(grid_code.county),
         township=grid_code.township,
         township_type=township_type.type if township_type else None,
         township_label=township_type.label if township_type else None,

@@ -78,6 +78,11 @@ def init_project(
     Returns
     -------
     InitReport
+
+    Raises
+    ------
+    CodeError
+        If the code scheme refuses the county: its grids could get no codes.
     """
     from gridgis.codes import load_code_scheme
 
@@ -86,14 +91,22 @@ def init_project(
     if project.suffix.lower() != ".gpkg":
         raise InputDataError(f"{project.name}: a project is a GeoPackage; name it *.gpkg")
     reads = [read_vector(path, layer=layer, encoding=encoding, crs=crs) for path in admin_files]
+    scheme = load_code_scheme()
     built = build_admin_units(
         [(read.source.name, read.frame) for read in reads],
         code_field=code_field,
         name_field=name_field,
-        county_names=load_code_scheme().counties,
+        county_names=scheme.counties,
     )
     county = built.units.loc[built.units["level"] == "county"].iloc[0]
     notes = [note for read in reads for note in read.notes] + built.notes
+    # Refuse now a county the scheme cannot code, not after a long division.
+    if not scheme.county_name(county["code"]):
+        notes.append(
+            f"county {county['code']} is not one of the {len(scheme.counties)} counties of "
+            f"{scheme.region or 'the region'} in {scheme.source}; its grids get codes of the "
+            "same layout"
+        )
     with edit_project(
         project,
         command=command,

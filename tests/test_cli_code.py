@@ -57,6 +57,12 @@ def test_valid_level_grid() -> None:
     assert "序号 sequence: 无 none" in lines
 
 
+def test_county_of_another_province() -> None:
+    result = run("check", "330225101201001" + check_char("330225101201001"))
+    assert result.exit_code == 0, result.output
+    assert "县 county: 330225 (外省, 编码方案未列出 another province)" in result.stdout.splitlines()
+
+
 def test_whitespace_inside_the_code_is_accepted() -> None:
     result = run("check", "640122 101 201 001 5")
     assert result.exit_code == 0, result.output

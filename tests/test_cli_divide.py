@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import shapely
 from click.testing import CliRunner, Result
-from conftest import file_digest
+from conftest import box_villages, file_digest
 
 from gridgis.cli.main import cli
 from gridgis.codes import parse
@@ -137,6 +137,22 @@ def test_same_seed_same_grids(divided: Path, demo_project_template: Path, tmp_pa
     assert (
         shapely.to_wkb(first.geometry.to_numpy()) == shapely.to_wkb(second.geometry.to_numpy())
     ).all()
+
+
+def test_county_of_another_province_is_divided(tmp_path: Path) -> None:
+    # A county outside 宁夏 passed init and check but divide refused its codes
+    # at the very end ("unknown county"); its grids now get codes of the layout.
+    source = tmp_path / "villages.geojson"
+    box_villages().assign(code=lambda f: "330225" + f["code"].str[6:]).to_file(source)
+    project = tmp_path / "p.gpkg"
+    assert run("init", project, "--admin", source).exit_code == 0
+    result = run("divide", project, "--by", "area", "--max-load", 0.6)
+    assert result.exit_code == 0, result.output
+    grids = open_project(project).read_layer("grids")
+    base = grids[grids["level"] == "base"]
+    # 0.97 km² a northern box village (2 grids of 0.6), 1.93 km² the southern one (4)
+    assert base["admin_code"].value_counts().sort_index().tolist() == [2, 2, 4]
+    assert all(parse(code).county == "330225" for code in grids["grid_code"])
 
 
 def test_unknown_village_is_refused(demo_project: Path) -> None:

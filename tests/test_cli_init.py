@@ -33,6 +33,31 @@ def test_init_creates_version_one(tmp_path: Path, villages_file: Path) -> None:
     assert reader.meta()["county_name"] == "贺兰县"
 
 
+def _recoded(tmp_path: Path, county: str) -> Path:
+    path = tmp_path / f"villages_{county}.geojson"
+    box_villages().assign(code=lambda f: county + f["code"].str[6:]).to_file(path)
+    return path
+
+
+def test_county_of_another_province_is_noted(tmp_path: Path) -> None:
+    project = tmp_path / "p.gpkg"
+    result = run("init", project, "--admin", _recoded(tmp_path, "330225"))
+    assert result.exit_code == 0, result.output
+    assert "county 330225 is not one of the 22 counties of 宁夏回族自治区" in result.output
+    assert open_project(project).meta()["county_code"] == "330225"
+
+
+def test_county_the_scheme_refuses_fails_before_writing(tmp_path: Path) -> None:
+    # 640199 would be a 宁夏 county, and 宁夏's are listed: a typo, refused at
+    # once rather than by divide after the whole division.
+    source = _recoded(tmp_path, "640199")
+    before = folder_listing(tmp_path)
+    result = run("init", tmp_path / "p.gpkg", "--admin", source)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: unknown county: 640199 is not one of the 22")
+    assert folder_listing(tmp_path) == before
+
+
 def test_init_several_files_and_reprojection_note(tmp_path: Path, villages_file: Path) -> None:
     township = gpd.GeoDataFrame(
         {"code": ["640122100"], "name": ["金山镇"]},

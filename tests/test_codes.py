@@ -215,7 +215,9 @@ def test_parse_ignores_whitespace_and_case() -> None:
         ("6401221012010016", r"bad check character: the code ends in '6'.*needs '5'"),
         ("640122101201001Y", r"bad check character: .*'Y'.*needs '5'"),
         (with_check("640199101201001"), r"unknown county: 640199 is not one of the 22"),
-        (with_check("110105101201001"), r"unknown county: 110105"),
+        (with_check("640100101201001"), r"unknown county: 640100"),
+        (with_check("990101101201001"), r"unknown county: 990101"),
+        (with_check("110000101201001"), r"unknown county: 110000"),
         (with_check("640122101201950"), r"reserved range: sequence 950 is in 900-999"),
         (with_check("640122000901999"), r"reserved range: sequence 999"),
         (with_check("640122701201001"), r"out of range: township part 701"),
@@ -233,6 +235,26 @@ def test_parse_rejects_with_reason(text: str, message: str) -> None:
     with pytest.raises(CodeError, match=message):
         parse(text)
     assert not is_valid(text)
+
+
+def test_counties_of_other_provinces_are_accepted_unnamed() -> None:
+    # The default layout outside 宁夏: a county of another province that GB/T
+    # 2260 could name is accepted (a reviewer's county from anywhere in China);
+    # 宁夏's own counties are still checked one by one.
+    code = parse(with_check("330225101201001"))
+    assert (code.county, explain(code).county_name) == ("330225", "")
+    assert default_scheme().county_name("640122") == "贺兰县"
+    assert GridCode.for_level("110101").format() == with_check("110101000000000")
+    assert GridCode.sector("230183", 1, 1).county == "230183"
+    strict = parse_code_scheme(
+        SCHEME_TEXT.replace('other_provinces = "accept"', 'other_provinces = "refuse"')
+    )
+    with pytest.raises(CodeError, match=r"unknown county: 330225 is not one of the 22"):
+        parse(with_check("330225101201001"), strict)
+    with pytest.raises(ConfigError, match=r'other_provinces: must be "accept" or "refuse"'):
+        parse_code_scheme(
+            SCHEME_TEXT.replace('other_provinces = "accept"', 'other_provinces = "yes"')
+        )
 
 
 def test_parse_rejects_non_text() -> None:

@@ -630,7 +630,7 @@ def test_exhausted_sequences_and_bad_units() -> None:
     with pytest.raises(CodeError, match="department 1: sequence range exhausted"):
         build_sector_grids(sector_units(), COUNTY, DEPARTMENTS, None, {1: range(1, 900)})
     with pytest.raises(CodeError, match="unknown county"):
-        build_sector_grids(sector_units(), "110101", DEPARTMENTS)
+        build_sector_grids(sector_units(), "640199", DEPARTMENTS)
     bad = sector_units().assign(department=[1, 1, 42, None, 2])
     with pytest.raises(InputDataError, match=r"2 unit\(s\) have no or an unknown department"):
         build_sector_grids(bad, COUNTY, DEPARTMENTS)

@@ -79,7 +79,7 @@ def describe(explanation: CodeExplanation) -> list[str]:
         kind += f" ({LEVEL_LABELS[e.level]} {e.level} level)"
     lines = [
         f"编码 code: {e.code} (有效 valid)",
-        f"县 county: {e.county} {e.county_name}",
+        f"县 county: {e.county} {e.county_name or '(外省, 编码方案未列出 another province)'}",
         "乡镇 township: "
         + _part(e.township, e.township_label, e.township_type, "县级 county level"),
     ]
