@@ -756,12 +756,9 @@ def assign_project(
     rules = load_rules(rules_path)
     departments = default_scheme().departments
     reader = open_project(project)
-    if not reader.has_layer("grids") or reader.read_layer("grids", where="level = 'base'").empty:
+    if not reader.has_rows("grids", where="level = 'base'"):
         raise InputDataError(f"{project.name} has no base grids; run 'gridgis divide' first")
-    if (
-        not reader.has_layer("enterprises")
-        or reader.read_layer("enterprises", columns=["enterprise_id"], where="1 = 1").empty
-    ):
+    if not reader.has_rows("enterprises"):
         raise InputDataError(
             f"{project.name} has no enterprises; run 'gridgis enterprises import' first"
         )

@@ -165,3 +165,15 @@ def test_attribute_updates_keep_spatial_index(project: Path) -> None:
     everything = gpd.read_file(project, layer="admin_units", bbox=(106.2, 38.49, 106.22, 38.51))
     assert len(everything) == 3
     assert os.path.getsize(project) > 0
+
+
+def test_has_rows_sees_only_current_rows(project: Path) -> None:
+    reader = open_project(project)
+    assert reader.has_rows("admin_units")
+    assert reader.has_rows("admin_units", where="code = '640122100203'")
+    assert not reader.has_rows("admin_units", where="code = '640122999999'")
+    assert not reader.has_rows("enterprises")  # no such layer yet
+    with edit_project(project, command="test edit") as writer:
+        writer.put_layer("admin_units", _units().iloc[:2])
+    # The third village's row is history now, not a current row.
+    assert not open_project(project).has_rows("admin_units", where="code = '640122100203'")

@@ -158,6 +158,21 @@ class ProjectReader:
         """Say whether a layer or table exists."""
         return name in self.table_names()
 
+    def has_rows(self, name: str, *, where: str | None = None) -> bool:
+        """Say whether a layer holds any current row (matching a SQL ``where``).
+
+        Reads one row at most, however large the layer.
+        """
+        if not self.has_layer(name):
+            return False
+        filters = ["valid_to IS NULL"] if name in VERSIONED_LAYERS else []
+        if where:
+            filters.append(f"({where})")
+        condition = f" WHERE {' AND '.join(filters)}" if filters else ""
+        with contextlib.closing(self._connect()) as connection:
+            found = connection.execute(f'SELECT 1 FROM "{name}"{condition} LIMIT 1').fetchone()
+        return found is not None
+
     def _resolve_version(self, version: int | None) -> int:
         current = self.current_version
         if version is None:
