@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 import traceback
 from typing import Any
 
@@ -26,6 +28,18 @@ class GridgisGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the chosen command, translating errors for the terminal."""
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            # A plain kill (SIGTERM) unwinds like Ctrl-C, so temporary copies
+            # and spill folders are removed on the way out.
+            previous = signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            return self._invoke_reporting_errors(ctx)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+    def _invoke_reporting_errors(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except GridgisError as error:
@@ -52,6 +66,10 @@ class GridgisGroup(click.Group):
                 err=True,
             )
             ctx.exit(1)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @click.group(cls=GridgisGroup, context_settings={"help_option_names": ["-h", "--help"]})
