@@ -363,6 +363,9 @@ class ProjectWriter(ProjectReader):
         counts = {"added": 0, "changed": 0, "removed": 0, "unchanged": 0}
         lists: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
         quoted_key = gpkg.quote(key)
+        # Only rows current before this write can be unchanged, changed or
+        # removed; a first write (a first import) has nothing to compare.
+        had_rows = self.has_rows(name)
         with contextlib.closing(self._connect()) as connection:
             connection.execute("CREATE TEMP TABLE seen (k TEXT PRIMARY KEY)")
             connection.execute("CREATE TEMP TABLE chunk (k TEXT PRIMARY KEY, h TEXT)")
@@ -375,7 +378,7 @@ class ProjectWriter(ProjectReader):
                 except sqlite3.IntegrityError as error:
                     raise StoreError(f"cannot store {name}: duplicate {key} values") from error
                 stored: dict[str, str] = {}
-                if self.has_layer(name):
+                if had_rows:
                     connection.execute("DELETE FROM chunk")
                     connection.executemany(
                         "INSERT INTO chunk VALUES (?, ?)", zip(keys, hashes, strict=True)
@@ -401,7 +404,7 @@ class ProjectWriter(ProjectReader):
                     room = CHANGE_LIST_LIMIT - len(lists[kind])
                     lists[kind].extend(keys[mask][:room].tolist())
                 counts["unchanged"] += int((~write).sum())
-            if self.has_layer(name):
+            if had_rows:
                 removed = [
                     row[0]
                     for row in connection.execute(
