@@ -1,4 +1,5 @@
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -67,8 +68,35 @@ def test_narrow_gap_is_found() -> None:
     # Pull village 202 about 0.4 m east: a gap narrower than the 1 m default.
     villages.loc[1, "geometry"] = shapely.box(X0 + STEP + 4.6e-6, Y0, X0 + 2 * STEP, Y0 + STEP)
     result = check_admin_units(_units(villages))
-    assert len(_problems(result, "gap")) >= 1
+    gaps = _problems(result, "gap")
+    assert len(gaps) >= 1
+    assert gaps["measure"].max() == pytest.approx(0.4, abs=0.01)  # the gap's own width
     assert not result.ok
+
+
+def test_thin_wedge_at_the_border_is_no_gap() -> None:
+    # Metres east and north of (X0, Y0), the county border running north at x = 0:
+    # village 202 is a strip about 1 m wide between 201 and the border, and 203's
+    # corner at (0.05, -5.1) is a 25° wedge. GEOS's nearly-parallel test flags
+    # 203's border edge as a narrow gap, but no point is left uncovered.
+    east, north = 111_320 * np.cos(np.radians(Y0)), 110_990
+
+    def polygon(points: list[tuple[float, float]]) -> shapely.Polygon:
+        return shapely.Polygon([(X0 + x / east, Y0 + y / north) for x, y in points])
+
+    villages = box_villages().assign(
+        geometry=[
+            polygon([(-0.6, -6.4), (-10.8, -7.8), (-12.8, 0), (-1.9, 16.5), (-1.0, 3.5)]),
+            polygon([(-0.6, -6.4), (-1.0, 3.5), (-1.9, 16.5), (-0.1, 16.6), (0, 5), (0.05, -5.1)]),
+            polygon([(-10.8, -7.8), (-0.6, -6.4), (0.05, -5.1), (0.15, -16.6), (-11.3, -16)]),
+        ]
+    )
+    flagged = shapely.coverage_invalid_edges(villages.geometry.values, gap_width=1 / east)
+    assert shapely.coverage_is_valid(villages.geometry.values)
+    assert not shapely.is_empty(flagged[2])
+    result = check_admin_units(_units(villages))
+    assert result.ok, result.issues[["check", "code", "reason"]]
+    assert result.summary.set_index("check").loc["overlap", "noise_ignored"] >= 1
 
 
 def test_rounding_noise_is_not_a_problem() -> None:
