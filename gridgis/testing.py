@@ -41,6 +41,7 @@ def synthetic_villages(
     seed: int = 0,
     vertex_spacing: float | None = None,
     crs: str = "EPSG:4326",
+    multipart: bool = False,
 ) -> gpd.GeoDataFrame:
     """Tile an outline into villages with 12-digit codes, names and households.
 
@@ -59,11 +60,16 @@ def synthetic_villages(
         and wiggled, so each village has many vertices.
     crs : str
         CRS of ``outline`` and of the result.
+    multipart : bool
+        Keep the pieces of a cell that the outline cuts apart (islands, or
+        the two sides of a bay) as one MultiPolygon village, as island
+        villages are surveyed. Default: every piece is a village of its own.
 
     Returns
     -------
     GeoDataFrame
-        ``code``, ``name``, ``township_name``, ``households``, Polygon geometry.
+        ``code``, ``name``, ``township_name``, ``households``, and Polygon
+        geometry (Polygon or MultiPolygon with ``multipart``).
     """
     rng = np.random.default_rng(seed)
     metric = gauss_kruger_crs(shapely.centroid(outline).x)
@@ -75,9 +81,11 @@ def synthetic_villages(
     if vertex_spacing is None:
         faces = shapely.intersection(cells, shape)
         faces = faces[~shapely.is_empty(faces)]
+        faces = _polygonal(faces) if multipart else _single_parts(faces)
     else:
-        faces = _wiggled_faces(cells, shape, vertex_spacing, rng)
-    faces = _single_parts(faces)
+        faces = _single_parts(_wiggled_faces(cells, shape, vertex_spacing, rng))
+        if multipart:
+            faces = _regroup_by_cell(faces, cells)
     frame = gpd.GeoDataFrame(geometry=faces, crs=metric)
     # Townships: villages nearest to each of a few seeds.
     seeds = _points_inside(shape, townships, rng)
@@ -138,6 +146,36 @@ def _wiggled_faces(
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.node(network))))
     inside = shapely.contains(shape, shapely.point_on_surface(faces))
     return faces[inside]
+
+
+def _polygonal(faces: np.ndarray) -> np.ndarray:
+    """Keep only the areal parts of each face: Polygon, or MultiPolygon if several."""
+    kept = []
+    for face in faces:  # a few thousand faces, once per synthetic county
+        parts = shapely.get_parts(face)
+        parts = parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)]
+        if len(parts):
+            kept.append(parts[0] if len(parts) == 1 else shapely.multipolygons(parts))
+    return np.array(kept, dtype=object)
+
+
+def _regroup_by_cell(faces: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Group polygonised faces by the Voronoi cell each mostly lies in.
+
+    The parts are put together unchanged (no union), so neighbours still share
+    every vertex exactly.
+    """
+    face_index, cell_index = shapely.STRtree(cells).query(faces, predicate="intersects")
+    overlap = shapely.area(shapely.intersection(faces[face_index], cells[cell_index]))
+    order = np.lexsort((-overlap, face_index))
+    first = np.unique(face_index[order], return_index=True)[1]
+    owner = np.full(len(faces), -1)
+    owner[face_index[order][first]] = cell_index[order][first]
+    grouped = []
+    for cell in np.unique(owner):  # one village per cell
+        parts = faces[owner == cell]
+        grouped.append(parts[0] if len(parts) == 1 else shapely.multipolygons(parts))
+    return np.array(grouped, dtype=object)
 
 
 def _single_parts(faces: np.ndarray) -> np.ndarray:
