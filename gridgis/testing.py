@@ -128,7 +128,7 @@ def _wiggled_faces(
     network = shapely.union_all(np.concatenate([edges, [shape.boundary]]))
     network = shapely.segmentize(network, spacing)
     coordinates = shapely.get_coordinates(network)
-    on_outline = shapely.distance(shapely.points(coordinates), shape.boundary) < 1e-6
+    to_outline = shapely.distance(shapely.points(coordinates), shape.boundary)
     phase = rng.uniform(0, 2 * np.pi, 2)
     # A smooth function of position moves a vertex shared by two lines identically.
     shift = (
@@ -141,7 +141,10 @@ def _wiggled_faces(
             ]
         )
     )
-    shift[on_outline] = 0
+    # Vertices on the outline stay; near it they move less than their distance
+    # to it, so no edge is pushed across the outline to cut off a sliver face.
+    shift *= np.clip(to_outline / (0.3 * spacing), 0, 1)[:, None]
+    shift[to_outline < 1e-6] = 0
     network = shapely.set_coordinates(network, coordinates + shift)
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.node(network))))
     inside = shapely.contains(shape, shapely.point_on_surface(faces))
