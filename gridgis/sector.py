@@ -927,8 +927,9 @@ def capacity_match(
     ['重大']
     """
     _require(placed, ("enterprise_id", "grid_code", "risk", "department"), "match capacity")
-    if placed["enterprise_id"].duplicated().any():
-        duplicates = placed.loc[placed["enterprise_id"].duplicated(), "enterprise_id"]
+    ids = placed["enterprise_id"]
+    if ids.duplicated().any():
+        duplicates = ids[ids.duplicated()]
         raise InputDataError(
             f"cannot match capacity: enterprise_id appears twice: "
             f"{', '.join(map(str, duplicates.head(5)))}"
@@ -937,42 +938,49 @@ def capacity_match(
         raise InputDataError(
             "cannot match capacity: units without a grid_code are not placed; leave them out"
         )
-    units = pd.DataFrame(
-        {
-            "enterprise_id": placed["enterprise_id"].to_numpy(),
-            "grid_code": placed["grid_code"].astype(str).to_numpy(),
-            "risk": _clean_text(placed["risk"]).to_numpy(),
-            "department": placed["department"].astype("Int64").to_numpy(),
-            "weight": risk_weights(placed["risk"], rules).to_numpy(),
-            "employees": (
-                pd.to_numeric(placed["employees"], errors="coerce").astype("float64").to_numpy()
-                if "employees" in placed.columns
-                else np.nan
-            ),
-        }
+    # Plain arrays, one number per unit: a county-wide ledger of ten million
+    # units must fit, so grid codes become integer keys and text stays out.
+    key, codes = _grid_keys(placed["grid_code"])
+    weight = risk_weights(placed["risk"], rules).to_numpy(dtype="float64")
+    department = pd.to_numeric(placed["department"], errors="coerce").to_numpy(dtype="float64")
+    employees = (
+        pd.to_numeric(placed["employees"], errors="coerce").to_numpy(dtype="float64")
+        if "employees" in placed.columns
+        else np.full(len(placed), np.nan)
     )
-    grids = _grid_capacity(units, grid_members, rules)
+    grids = _grid_capacity(key, weight, codes, grid_members, rules)
+    excess = np.zeros(len(codes))
+    excess[codes.get_indexer(grids.index)] = (grids["load"] - grids["capacity"]).clip(lower=0)
 
     # Movable units, highest weight first; the tie-breaks make the order total,
     # so the same input always moves the same units.
-    movable = units[units["department"].notna()].assign(
-        _employees=lambda frame: frame["employees"].fillna(-1.0)
+    movable = np.flatnonzero(~np.isnan(department))
+    order = np.lexsort(
+        (
+            _rank(ids.iloc[movable]),
+            -np.nan_to_num(employees[movable], nan=-1.0),
+            -weight[movable],
+            key[movable],
+        )
     )
-    movable = movable.sort_values(
-        ["grid_code", "weight", "_employees", "enterprise_id"],
-        ascending=[True, False, False, True],
-        kind="mergesort",
-    )
-    # astype: mapping an empty text column keeps its text dtype otherwise.
-    excess = (
-        movable["grid_code"]
-        .map((grids["load"] - grids["capacity"]).clip(lower=0))
-        .astype("float64")
-    )
+    movable = movable[order]
     # Move a unit while the weight moved before it has not yet cleared the
     # excess: the shortest run of highest-weight units that makes the grid fit.
-    moved_before = movable.groupby("grid_code", sort=False)["weight"].cumsum() - movable["weight"]
-    moves = movable[moved_before < excess - _TOLERANCE].drop(columns=["_employees"])
+    moved_weight = weight[movable]
+    moved_before = (
+        pd.Series(moved_weight).groupby(key[movable], sort=False).cumsum().to_numpy()
+        - moved_weight
+    )
+    chosen = movable[moved_before < excess[key[movable]] - _TOLERANCE]
+    moves = pd.DataFrame(
+        {
+            "enterprise_id": ids.iloc[chosen].to_numpy(),
+            "grid_code": codes[key[chosen]].astype("str"),
+            "department": pd.array(department[chosen]).astype("Int64"),
+            "risk": _clean_text(placed["risk"].iloc[chosen]).to_numpy(),
+            "weight": weight[chosen],
+        }
+    )
 
     moved = moves.groupby("grid_code")["weight"].agg(["size", "sum"])
     grids["moved_units"] = moved["size"].reindex(grids.index, fill_value=0).astype("int64")
@@ -1011,6 +1019,30 @@ def capacity_match(
     return CapacityMatch(moves=moves_frame, grids=grids[list(CAPACITY_GRID_COLUMNS)])
 
 
+def _grid_keys(grid_code: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Give each unit its grid as an integer key; return the keys and the codes.
+
+    A categorical column (as ``gridgis assign`` passes) keeps its codes, so
+    no text is made per unit.
+    """
+    if isinstance(grid_code.dtype, pd.CategoricalDtype):
+        # Renumber the categories in code order, so units sort as their codes do.
+        categories = pd.Index(grid_code.cat.categories.astype("str"))
+        order = np.argsort(categories.to_numpy(dtype=object), kind="stable")
+        rank = np.empty(len(order), dtype="int64")
+        rank[order] = np.arange(len(order))
+        return rank[grid_code.cat.codes.to_numpy(dtype="int64")], categories[order]
+    key, codes = pd.factorize(grid_code.astype("str"), sort=True)
+    return key.astype("int64"), pd.Index(codes)
+
+
+def _rank(values: pd.Series) -> np.ndarray:
+    """Order keys as numbers: the values themselves, or their rank if text."""
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return values.to_numpy()
+    return pd.factorize(values.astype("str"), sort=True)[0]
+
+
 def _move_reasons(moves: pd.DataFrame, grids: pd.DataFrame, rules: Rules) -> list[str]:
     """Say why each unit moved: its grid's load and capacity, its own risk."""
     if moves.empty:
@@ -1036,13 +1068,20 @@ def _move_reasons(moves: pd.DataFrame, grids: pd.DataFrame, rules: Rules) -> lis
 
 
 def _grid_capacity(
-    units: pd.DataFrame, grid_members: Mapping[str, float] | None, rules: Rules
+    key: np.ndarray,
+    weight: np.ndarray,
+    codes: pd.Index,
+    grid_members: Mapping[str, float] | None,
+    rules: Rules,
 ) -> pd.DataFrame:
-    """Per grid: units, members (roster or default), capacity and load."""
-    grids = units.groupby("grid_code", sort=True).agg(
-        units=("weight", "size"), load=("weight", "sum")
-    )
-    grids.index.name = "grid_code"
+    """Per grid holding units: units, members (roster or default), capacity and load."""
+    units = np.bincount(key, minlength=len(codes))
+    load = np.bincount(key, weights=weight, minlength=len(codes))
+    present = units > 0
+    grids = pd.DataFrame(
+        {"units": units[present].astype("int64"), "load": load[present].astype("float64")},
+        index=pd.Index(codes[present], name="grid_code"),
+    ).sort_index()
     roster = pd.Series(dict(grid_members or {}), dtype="float64")
     members = pd.to_numeric(roster.reindex(grids.index), errors="coerce")
     # Any positive count is the roster's: a village's members are shared by
@@ -1051,7 +1090,6 @@ def _grid_capacity(
     grids["members"] = members.where(from_roster, rules.members_per_grid).astype("float64")
     grids["members_source"] = np.where(from_roster, "roster", "default")
     grids["capacity"] = grids["members"] * rules.capacity_per_member
-    grids["load"] = grids["load"].astype("float64")
     return grids[["units", "members", "members_source", "capacity", "load"]]
 
 

@@ -451,6 +451,23 @@ def test_capacity_by_hand(rules) -> None:
     assert "本单位风险等级 未评定（权重 2）" in result.moves["reason"].iat[1]
 
 
+def test_capacity_with_categorical_codes_and_text_ids(rules) -> None:
+    # gridgis assign passes grid codes as categories (no text per unit); text
+    # ids are ordered as text. Both must move exactly the same units.
+    rows = [(f"E{i:03d}", "G2" if i % 3 else "G1", ["重大", "一般", "低"][i % 3], 1, i % 4)
+            for i in range(60)]
+    plain = capacity_match(placed_units(rows), {"G1": 0.5}, rules)
+    units = placed_units(rows)
+    categorical = units.assign(
+        grid_code=pd.Categorical(units["grid_code"], categories=["G2", "G1", "unused"])
+    )
+    result = capacity_match(categorical, {"G1": 0.5}, rules)
+    pd.testing.assert_frame_equal(result.moves, plain.moves)
+    pd.testing.assert_frame_equal(result.grids, plain.grids)
+    assert result.grids["grid_code"].tolist() == ["G1", "G2"]
+    assert len(plain.moves) > 0
+
+
 def test_capacity_rejects_duplicates_and_missing_columns(rules) -> None:
     frame = placed_units([(1, "A", "低", 1, 1), (1, "B", "低", 1, 1)])
     with pytest.raises(InputDataError, match="enterprise_id appears twice: 1"):
