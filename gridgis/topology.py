@@ -355,26 +355,26 @@ def _narrow_gap(
     gap width, without looking at which side is covered: the thin tip of a
     village wedged between a neighbour and the county border is flagged
     although nothing lies uncovered there. The gap is therefore measured: the
-    area a disc of diameter ``gap_width`` cannot reach (a morphological closing
-    of the polygon and its neighbours, in metres) minus the polygons, near the
-    edge, touching at least two of them. ``(None, 0.0)`` when it is no wider
-    than rounding noise.
+    area a disc of diameter ``gap_width`` cannot reach between the polygons (a
+    morphological closing of their union, in metres), less what each polygon's
+    own closing fills (a sharp bend of the border inside one village is no gap
+    between two), near the edge. ``(None, 0.0)`` when it is no wider than
+    rounding noise.
     """
     local = measure.metric(np.concatenate([[polygon], neighbours]))
     band = shapely.buffer(measure.metric(np.array([edge]))[0], gap_width)
     # Clipping far enough from the band that the clip's own corners fill nothing in it.
     window = shapely.box(*shapely.bounds(band)).buffer(2 * gap_width, join_style="mitre")
-    union = shapely.union_all(shapely.intersection(local, window))
+    local = shapely.intersection(local, window)
     radius = gap_width / 2
-    closed = shapely.buffer(shapely.buffer(union, radius), -radius)
-    pieces = shapely.get_parts(shapely.intersection(shapely.difference(closed, union), band))
+
+    def fill(geometry: shapely.Geometry | np.ndarray) -> shapely.Geometry | np.ndarray:
+        closed = shapely.buffer(shapely.buffer(geometry, radius), -radius)
+        return shapely.difference(closed, geometry)
+
+    between = shapely.difference(fill(shapely.union_all(local)), shapely.union_all(fill(local)))
+    pieces = shapely.get_parts(shapely.intersection(between, band))
     pieces = pieces[(shapely.get_type_id(pieces) == 3) & (shapely.area(pieces) > 0)]
-    if len(pieces):
-        piece_index, polygon_index = shapely.STRtree(local).query(
-            pieces, predicate="dwithin", distance=ROUNDING_NOISE_M
-        )
-        touched = pd.Series(polygon_index).groupby(piece_index).nunique()
-        pieces = pieces[touched.index[touched >= 2].to_numpy()]
     widths = width(pieces)
     wide = widths > ROUNDING_NOISE_M
     if not wide.any():

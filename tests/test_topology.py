@@ -99,6 +99,32 @@ def test_thin_wedge_at_the_border_is_no_gap() -> None:
     assert result.summary.set_index("check").loc["overlap", "noise_ignored"] >= 1
 
 
+def test_bend_of_the_border_inside_one_village_is_no_gap() -> None:
+    # 25 m around a bend of 平潭县's coast (metres from (X0, Y0), to the micrometre
+    # as measured): the border turns by 74° at (0.02, 0.10) inside village 202,
+    # 2 m before village 201 takes over along a nearly straight line. GEOS flags
+    # 202's border edge; the corner a 1 m disc cannot reach is 202's own, not
+    # uncovered land between two villages.
+    east, north = 111_320 * np.cos(np.radians(Y0)), 110_990
+    bend, meet, inland = (0.023139, 0.096541), (-1.856596, -0.719006), (13.06418, 19.58864)
+
+    def polygon(points: list[tuple[float, float]]) -> shapely.Polygon:
+        return shapely.Polygon([(X0 + x / east, Y0 + y / north) for x, y in points])
+
+    villages = box_villages().iloc[:2].assign(
+        geometry=[
+            polygon([meet, (-21.221989, -9.120924), (-25, 0), (-17.67767, 17.67767), (0, 25),
+                     inland]),
+            polygon([bend, meet, inland, (17.67767, 17.67767), (25, 0), (17.67767, -17.67767),
+                     (15.475487, -18.589844)]),
+        ]
+    )
+    flagged = shapely.coverage_invalid_edges(villages.geometry.values, gap_width=1 / east)
+    assert not shapely.is_empty(flagged[1])
+    result = check_admin_units(_units(villages))
+    assert result.ok, result.issues[["check", "code", "reason"]]
+
+
 def test_rounding_noise_is_not_a_problem() -> None:
     villages = box_villages()
     # A shared corner moved by 1e-13 degrees: an overlap of ~1e-15 square degrees.
