@@ -67,6 +67,10 @@ from gridgis.testing import synthetic_villages
 # district whose outline has nine holes (the city districts it surrounds),
 # saved as a GBK Shapefile; a small urban district of streets and communities.
 DEFAULT_COUNTIES = ("230183", "330225:multipart", "320312:shp", "110101:urban")
+# :multipart keeps island villages whole, :shp writes a GBK Shapefile without .cpg,
+# :urban gives streets and communities, :plain leaves the Voronoi edges as they
+# are (no densified, shared vertices: neighbours computed twice along the outline).
+FLAGS = (":multipart", ":shp", ":urban", ":plain")
 DEFAULT_VILLAGES = {"230183": 2500, "330225": 1500, "320312": 2000, "110101": 1000}
 
 # ISO 7064 MOD 11-2, written out here so the codes are not checked by the code
@@ -100,6 +104,7 @@ class County:
     multipart: bool = False
     shapefile: bool = False
     urban: bool = False
+    plain: bool = False
 
 
 def cnmaps_outline(adcode: str) -> tuple[str, shapely.Geometry]:
@@ -148,7 +153,7 @@ def make_villages(county: County, seed: int) -> gpd.GeoDataFrame:
     metric = metric_crs(county.outline)
     area = gpd.GeoSeries([county.outline], crs=4326).to_crs(metric).area.iloc[0]
     # A vertex every 1/20 of a village's width: ~80 vertices a village, as surveyed data.
-    spacing = math.sqrt(area / county.villages) / 20
+    spacing = None if county.plain else math.sqrt(area / county.villages) / 20
     townships = max(2, county.villages // (15 if county.urban else 12))
     villages = synthetic_villages(
         county.outline, villages=county.villages, townships=townships,
@@ -566,7 +571,8 @@ class Outcome:
 def check_county(county: County, folder: Path, enterprises: int, seed: int) -> Outcome:
     variant = ", ".join(v for v, on in (("MultiPolygon", county.multipart),
                                         ("GBK shp", county.shapefile),
-                                        ("urban", county.urban)) if on) or "GeoJSON"
+                                        ("urban", county.urban),
+                                        ("plain Voronoi", county.plain)) if on) or "GeoJSON"
     outcome = Outcome(county, variant)
     log: list[Run] = []
     folder.mkdir(parents=True, exist_ok=True)
@@ -582,7 +588,11 @@ def check_county(county: County, folder: Path, enterprises: int, seed: int) -> O
     print(f"  {len(villages)} villages ({multi} MultiPolygon, {holes} holes), "
           f"{outcome.vertices:,} vertices, {source.name}, made in "
           f"{time.perf_counter() - start:.0f} s", flush=True)
-    villages = villages.to_crs(4326)
+    # Check against what gridgis reads: the file, not the frame in memory.
+    written = gpd.read_file(source, encoding="GBK" if county.shapefile else None)
+    if (written["code"].astype(str).to_numpy() != villages["code"].to_numpy()).any():
+        sys.exit(f"{source}: codes changed on the way to the file")
+    villages = written.assign(township_name=villages["township_name"].to_numpy()).to_crs(4326)
     metric = metric_crs(county.outline)
 
     # 1. init + check
@@ -731,29 +741,32 @@ def parse_counties(args: argparse.Namespace) -> list[County]:
             sys.exit("--outline needs --county-code, the county's 6-digit GB/T 2260 code")
         counties.append(County(code, args.outline.stem, file_outline(args.outline),
                                args.villages or 1500, multipart=args.multipart,
-                               shapefile=args.shapefile, urban=args.urban))
+                               shapefile=args.shapefile, urban=args.urban, plain=args.plain))
     specs = args.counties or ([] if args.outline else list(DEFAULT_COUNTIES))
     for spec in specs:
         code, *flags = spec.split(":")
-        if not re.fullmatch(r"\d{6}", code) or set(flags) - {"multipart", "shp", "urban"}:
-            sys.exit(f"{spec}: give a 6-digit adcode, optionally :multipart, :shp or :urban")
+        if not re.fullmatch(r"\d{6}", code) or {f":{f}" for f in flags} - set(FLAGS):
+            sys.exit(f"{spec}: give a 6-digit adcode, optionally with {', '.join(FLAGS)}")
         name, outline = cnmaps_outline(code)
         villages = args.villages or DEFAULT_VILLAGES.get(code, 1500)
         counties.append(County(code, name, outline, villages, multipart="multipart" in flags,
-                               shapefile="shp" in flags, urban="urban" in flags))
+                               shapefile="shp" in flags, urban="urban" in flags,
+                               plain="plain" in flags))
     return counties
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("counties", nargs="*",
-                        help="adcodes, each optionally with :multipart, :shp or :urban "
+                        help="adcodes, each optionally with :multipart, :shp, :urban or :plain "
                              f"(default: {' '.join(DEFAULT_COUNTIES)})")
     parser.add_argument("--outline", type=Path, help="a county outline file instead of cnmaps")
     parser.add_argument("--county-code", help="the 6-digit code of the --outline county")
     parser.add_argument("--multipart", action="store_true", help="--outline: MultiPolygon villages")
     parser.add_argument("--shapefile", action="store_true", help="--outline: save as GBK .shp")
     parser.add_argument("--urban", action="store_true", help="--outline: streets and communities")
+    parser.add_argument("--plain", action="store_true",
+                        help="--outline: plain Voronoi cells, no densified shared edges")
     parser.add_argument("--villages", type=int, help="villages per county (default: per county)")
     parser.add_argument("--enterprises", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
