@@ -358,3 +358,26 @@ def test_grid_edges_follow_barriers_or_cut_split_blocks(synthetic_county, helan_
     split = shapely.union_all(division.oversized_units.geometry.values)
     assert shapely.covered_by(off_roads, shapely.buffer(split, 1e-7))
     assert len(division.oversized_units) > 0
+
+
+def test_thin_village_touched_by_a_barrier_is_still_split():
+    # Found by the property test: the village's point on surface lies within
+    # the 10 m collar, so the whole village counted as collar and was never
+    # cut; a barrier that only touches one vertex sent it down that path.
+    village = shapely.from_wkt(
+        "POLYGON ((106.015625 38.5, 106.01371222752954 38.50599281923255, "
+        "106.00571631928808 38.50426024225015, 106.0100155759088 38.50959429377795, "
+        "106.00844222352919 38.5105183873101, 106.00045979181084 38.50518697393034, "
+        "105.98595844682941 38.505483088738735, 105.98453136724062 38.50176400010075, "
+        "106.015625 38.5))"
+    )
+    villages = gpd.GeoDataFrame(
+        {"code": ["640122100201"], "households": [151]}, geometry=[village], crs="EPSG:4490"
+    )
+    barrier = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(105.95, 38.5), (106.05, 38.5)])], crs="EPSG:4490"
+    )
+    division = divide_villages(villages, by="households", max_load=150, barriers=barrier)
+    assert len(division.grids) == 2
+    assert (division.grids["load"] <= 150).all()
+    assert division.grids["load"].sum() == pytest.approx(151)

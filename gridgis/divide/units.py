@@ -682,6 +682,17 @@ def _face_blocks(
     return _relabel(label)
 
 
+def _deepest_points(faces: NDArray[np.object_], tolerance: float) -> NDArray[np.float64]:
+    """Return each face's point farthest from its edges, as (x, y) rows.
+
+    A face lies in the collar when even this point is within it. The point on
+    surface would not do: in a thin or star-shaped village it can sit a few
+    metres from the boundary, and the whole village would count as collar.
+    """
+    centres = shapely.get_point(shapely.maximum_inscribed_circle(faces, tolerance / 10), 0)
+    return shapely.get_coordinates(centres)
+
+
 def build_units(
     polygon: shapely.Geometry,
     field: LoadField,
@@ -755,9 +766,7 @@ def build_units(
             polygon, boundary, base_lines, keep_boundary_vertices=keep_boundary_vertices
         )
         edges1 = shared_edges(faces1, kx, ky)
-        core1 = shapely.contains_xy(
-            inner, *shapely.get_coordinates(shapely.point_on_surface(faces1)).T
-        )
+        core1 = shapely.contains_xy(inner, *_deepest_points(faces1, collar).T)
         block1 = _face_blocks(faces1, core1, edges1)
     else:
         faces1 = np.array([polygon])
@@ -808,6 +817,7 @@ def build_units(
             polygon, boundary, lines, keep_boundary_vertices=keep_boundary_vertices
         )
     face_xy = shapely.get_coordinates(shapely.point_on_surface(faces))
+    deepest_xy = _deepest_points(faces, collar)
     if len(faces1) > 1:
         tree = shapely.STRtree(faces1)
         face_idx, parent = tree.query(shapely.points(face_xy), predicate="intersects")
@@ -816,7 +826,7 @@ def build_units(
         face_block = block1[parent_of]
     else:
         face_block = np.zeros(len(faces), dtype=np.int64)
-    face_core = shapely.contains_xy(inner, face_xy[:, 0], face_xy[:, 1])
+    face_core = shapely.contains_xy(inner, deepest_xy[:, 0], deepest_xy[:, 1])
     face_area = metric.area_km2(faces)
     face_load = field.of(faces, face_area)
     face_edges = shared_edges(faces, kx, ky)
