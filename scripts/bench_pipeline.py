@@ -18,10 +18,11 @@ Targets: 1M rows to stored assignments in under 10 s; 10M rows with peak
 memory under 3 GB (``--rows 10000000``; the anchors are skipped above 2M rows
 because geopandas alone would need more memory than the target).
 
-Each village is one grid holding a few hundred units, so the default rules
+Each village is one grid holding rows/villages units, so the default rules
 (capacity 30 per grid) would send nine in ten units to sector grids; the
-benchmark gives each grid the capacity of a county divided for its load
-(``--capacity-per-member``, default 800), which moves a few percent.
+benchmark gives each grid the capacity of a county divided for its load:
+1.5 times the mean grid load (``--capacity-per-member``, default 800 for 1M
+rows over 3,000 villages, 8,000 for 10M), which moves a few percent.
 
 Usage: python scripts/bench_pipeline.py [--rows N] [--villages 3000]
        [--capacity-per-member C] [--keep DIR]
@@ -165,7 +166,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--villages", type=int, default=3000)
-    parser.add_argument("--capacity-per-member", type=int, default=800)
+    parser.add_argument(
+        "--capacity-per-member", type=int, help="default: 1.5 x the mean grid load"
+    )
     parser.add_argument("--keep", type=Path, help="keep the generated files in this folder")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench_pipeline_"))
@@ -183,16 +186,22 @@ def main() -> None:
     # A limit above every village keeps each village one base grid: quick to set up.
     subprocess.run([*gridgis, "divide", str(project), "--by", "area", "--max-load", "1e9"],
                    check=True, stdout=subprocess.DEVNULL)
+    # Mean risk weight of the ledger below: 低 1, 一般 2, 较大 4, 重大 8.
+    mean_weight = float(RISK_SHARE @ np.array([1, 2, 4, 8]))
+    capacity = args.capacity_per_member or round(
+        1.5 * mean_weight * args.rows / len(villages), -2
+    )
     rules = folder / "rules.toml"
     rules.write_text(
         re.sub(r"(?m)^capacity_per_member = \d+",
-               f"capacity_per_member = {args.capacity_per_member}",
+               f"capacity_per_member = {capacity:.0f}",
                (DATA_DIR / "rules.toml").read_text(encoding="utf-8")),
         encoding="utf-8",
     )
     ledger = folder / "ledger.csv"
     write_ledger(ledger, villages.to_crs(4490), args.rows, seed=11)
-    print(f"set-up: {len(villages)} villages, ledger {args.rows:,} rows "
+    print(f"set-up: {len(villages)} villages, capacity {capacity:.0f} per grid, "
+          f"ledger {args.rows:,} rows "
           f"({ledger.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - start:.0f} s")
 
     print("timings:")
