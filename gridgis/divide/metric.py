@@ -23,6 +23,10 @@ from gridgis.crs import CGCS2000
 # so a constant is good enough anywhere in China (it varies by 0.5%).
 METRES_PER_DEGREE_LATITUDE = 110_990.0
 _METRES_PER_DEGREE_EQUATOR = 111_320.0
+# Longest edge measured as straight (about 50 m): a 3 km edge bends up to
+# 0.1 m away from its chord in the zone, which on a thin village is 0.1 % of
+# its area; on 50 m edges the bend is below a micrometre.
+MEASURE_SEGMENT_DEG = 0.0005
 
 
 def metres_per_degree(latitude: float) -> tuple[float, float]:
@@ -84,7 +88,11 @@ class Metric:
             x, y = self._transformer.transform(xy[:, 0], xy[:, 1])
             return np.column_stack([x, y])
 
-        return np.asarray(shapely.transform(np.asarray(geoms, dtype=object), _forward))
+        # A straight edge in degrees is a curve in the zone; long edges are
+        # densified first so that every geometry is measured along the same
+        # curve, whatever its vertices (a village and its grids alike).
+        dense = shapely.segmentize(np.asarray(geoms, dtype=object), MEASURE_SEGMENT_DEG)
+        return np.asarray(shapely.transform(dense, _forward))
 
     def area_km2(self, geoms: NDArray[np.object_]) -> NDArray[np.float64]:
         """Return areas in square kilometres.
