@@ -22,12 +22,13 @@ app.initQgis()
 report = {}
 for name in sys.argv[2:]:
     layer = QgsVectorLayer(f"{sys.argv[1]}|layername={name}", name, "ogr")
-    renderer = layer.renderer()
+    renderer = layer.renderer()  # None for a table without geometry
     rules = []
-    if renderer.type() == "RuleRenderer":
+    if renderer is not None and renderer.type() == "RuleRenderer":
         rules = [rule.filterExpression() for rule in renderer.rootRule().children()]
     report[name] = {"valid": layer.isValid(), "features": layer.featureCount(),
-                    "renderer": renderer.type(), "rules": rules,
+                    "spatial": layer.isSpatial(),
+                    "renderer": None if renderer is None else renderer.type(), "rules": rules,
                     "labels": layer.labelsEnabled()}
 print(json.dumps(report))
 """
@@ -52,3 +53,26 @@ def test_project_layers_open_styled_in_qgis(tmp_path: Path) -> None:
     assert any("\"level\" = 'village'" in rule for rule in admin["rules"])
     assert admin["labels"] is True
     assert report["check_issues"]["renderer"] == "RuleRenderer"
+
+
+def test_demo_project_opens_in_qgis(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["demo", str(out)])
+    assert result.exit_code == 0, result.output
+    layers = ["admin_units", "grids", "enterprises", "assignments", "staff"]
+    completed = subprocess.run(
+        [QGIS_PYTHON, "-c", PROBE, str(out / "helan.gpkg"), *layers],
+        capture_output=True, text=True, env={"QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)},
+        timeout=300, check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    for name in layers:
+        assert report[name]["valid"], name
+        assert report[name]["features"] > 0, name
+    for name in ("admin_units", "grids", "enterprises", "assignments"):
+        assert report[name]["spatial"], name
+        assert report[name]["renderer"] == "RuleRenderer", name
+    # The roster has no geometry: QGIS opens it as a plain table.
+    assert not report["staff"]["spatial"]
+    assert report["staff"]["renderer"] is None

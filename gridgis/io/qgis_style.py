@@ -86,6 +86,32 @@ _RULES: dict[str, list[Rule]] = {
             True,
         ),
     ],
+    "assignments": [
+        Rule(
+            "属地网格 territorial grid",
+            f"{CURRENT} AND \"kind\" = 'territorial'",
+            "60,160,60,255",
+            "0,0,0,255",
+            0.2,
+            True,
+        ),
+        Rule(
+            "行业专属网格 sector grid",
+            f"{CURRENT} AND \"kind\" = 'sector'",
+            "30,60,200,255",
+            "0,0,0,255",
+            0.2,
+            True,
+        ),
+        Rule(
+            "未落格 unassigned",
+            f'{CURRENT} AND "kind" IS NULL',
+            "230,30,30,255",
+            "0,0,0,255",
+            0.2,
+            True,
+        ),
+    ],
 }
 
 _LABEL_FIELDS = {"admin_units": "name", "grids": "name"}
