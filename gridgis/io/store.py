@@ -165,12 +165,10 @@ class ProjectReader:
         """
         if not self.has_layer(name):
             return False
-        filters = ["valid_to IS NULL"] if name in VERSIONED_LAYERS else []
-        if where:
-            filters.append(f"({where})")
-        condition = f" WHERE {' AND '.join(filters)}" if filters else ""
+        condition = _rows_at(name, None, where)
+        clause = f" WHERE {condition}" if condition else ""
         with contextlib.closing(self._connect()) as connection:
-            found = connection.execute(f'SELECT 1 FROM "{name}"{condition} LIMIT 1').fetchone()
+            found = connection.execute(f'SELECT 1 FROM "{name}"{clause} LIMIT 1').fetchone()
         return found is not None
 
     def _resolve_version(self, version: int | None) -> int:
@@ -214,17 +212,11 @@ class ProjectReader:
         version = self._resolve_version(version)
         if not self.has_layer(name):
             return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=CGCS2000))
-        filters = []
-        if name in VERSIONED_LAYERS:
-            filters.append(
-                f"valid_from <= {version} AND (valid_to IS NULL OR valid_to > {version})"
-            )
-        if where:
-            filters.append(f"({where})")
+        condition = _rows_at(name, version, where)
         frame = pyogrio.read_dataframe(
             self.path,
             layer=name,
-            where=" AND ".join(filters) or None,
+            where=condition,
             columns=columns,
         )
         if "valid_to" in frame.columns:
@@ -255,17 +247,11 @@ class ProjectReader:
         version = self._resolve_version(version)
         if not self.has_layer(name):
             return
-        filters = []
-        if name in VERSIONED_LAYERS:
-            filters.append(
-                f"valid_from <= {version} AND (valid_to IS NULL OR valid_to > {version})"
-            )
-        if where:
-            filters.append(f"({where})")
+        condition = _rows_at(name, version, where)
         with pyogrio.open_arrow(
             self.path,
             layer=name,
-            where=" AND ".join(filters) or None,
+            where=condition,
             columns=columns,
             batch_size=batch_size,
             use_pyarrow=True,
@@ -556,6 +542,24 @@ class TableWriter:
             append=self.rows > 0, use_arrow=True,
         )
         self.rows += len(frame)
+
+
+def _rows_at(name: str, version: int | None, where: str | None) -> str | None:
+    """Return the SQL condition for a layer's rows at a version (None: current rows).
+
+    Layers with history keep every row; a row belongs to the versions from
+    ``valid_from`` up to, not including, ``valid_to``.
+    """
+    filters = []
+    if name in VERSIONED_LAYERS:
+        filters.append(
+            "valid_to IS NULL"
+            if version is None
+            else f"valid_from <= {int(version)} AND (valid_to IS NULL OR valid_to > {int(version)})"
+        )
+    if where:
+        filters.append(f"({where})")
+    return " AND ".join(filters) or None
 
 
 def _author() -> str:
