@@ -970,7 +970,8 @@ def _final_assignments(
     by_rule = frame["to_sector"].fillna(False).to_numpy(dtype=bool)
     moved = is_moved[frame["unit"].to_numpy()]
     department = pd.to_numeric(frame["department"], errors="coerce")
-    sector_code = department.map(lambda d: code_of_department.get(int(d)) if pd.notna(d) else None)
+    # Keyed by float: department numbers arrive as floats (missing = NaN).
+    sector_code = department.map({float(d): code for d, code in code_of_department.items()})
     placed = frame["grid_code"].notna().to_numpy() & ~by_rule & ~moved
 
     grid_code = np.where(
