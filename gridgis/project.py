@@ -651,6 +651,7 @@ ASSIGNMENT_COLUMNS = [
     "kind",
     "method",
     "reason",
+    "reason_code",
     "rules",
     "department",
     "located_village",
@@ -1006,6 +1007,8 @@ def _final_assignments(
     frame["reason_kind"] = np.where(
         pd.isna(kind), frame["reason_code"].to_numpy(dtype=object), None
     )
+    # Kept in the layer for unassigned rows only: the report selects by it.
+    frame["reason_code"] = frame["reason_kind"]
     return frame
 
 
@@ -1103,7 +1106,7 @@ def quality_report(project: Path) -> dict[str, pd.DataFrame]:
         names = dict(zip(admin["code"], admin["name"], strict=True))
         assignments = _with_rows(pd.DataFrame(assignments.drop(columns="geometry")), positions)
         unplaced = assignments[assignments["kind"].isna()]
-        beyond = unplaced[unplaced["reason"].fillna("").str.contains("outside every grid|县外")]
+        beyond = unplaced[unplaced["reason_code"] == "outside_grids"]
         beyond = beyond.rename(columns={"reason": "detail"})[[*context, "lon", "lat", "detail"]]
         outside = (
             pd.concat([outside, beyond], ignore_index=True)

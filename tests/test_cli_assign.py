@@ -107,7 +107,11 @@ def test_report_has_one_sheet_per_problem(assigned: Path, tmp_path: Path) -> Non
     assert sheets["统一社会信用代码无效"]["台账行号"].tolist() == FAULTS["invalid_uscc"]
     assert sorted(sheets["统一社会信用代码重复"]["台账行号"]) == FAULTS["duplicate_uscc"]
     assert sheets["经纬度颠倒"]["台账行号"].tolist() == FAULTS["swapped_lonlat"]
-    assert FAULTS["outside_county"][0] in sheets["坐标在县外"]["台账行号"].tolist()
+    outside = sheets["坐标在县外"].set_index("台账行号")
+    assert FAULTS["outside_county"][0] in outside.index
+    # The row's entry comes from assign (by its reason code), which says how far
+    # outside the county the point lies.
+    assert "outside every grid" in outside.loc[FAULTS["outside_county"][0], "问题说明"]
     assert FAULTS["declared_village_mismatch"][0] in sheets["所属村与坐标不符"]["台账行号"].tolist()
 
 
