@@ -132,10 +132,10 @@ ASSIGNMENT_COLUMNS: tuple[str, ...] = (
 MATCH_METHODS: tuple[str, ...] = ("names", "village_name", "address_text")
 #: Why a row is left without a territorial grid.
 REASON_CODES: dict[str, str] = {
-    "needs_coordinates": "no coordinates, and the matched village has several grids",
-    "outside_grids": "the point lies outside every grid",
-    "no_village_match": "no coordinates, and the names and address match no village",
-    "village_without_grid": "no coordinates, and the matched village has no grid",
+    "needs_coordinates": "无坐标，所属村有多个网格 no coordinates, the village has several grids",
+    "outside_grids": "坐标不在任何网格内 the point lies outside every grid",
+    "no_village_match": "无坐标，名称和地址匹配不到村 no coordinates, no village matches",
+    "village_without_grid": "无坐标，所属村尚无网格 no coordinates, the village has no grid",
 }
 #: Columns of :func:`mismatch_report`'s result, in order.
 MISMATCH_COLUMNS: tuple[str, ...] = (
@@ -1035,43 +1035,42 @@ class TerritorialAssigner:
         # The text is built per row, but only for the few rows outside.
         reasons = []
         for i in range(count):
-            where = f"point ({lon[i]:.6f}, {lat[i]:.6f}) lies outside every grid"
+            where = f"坐标 ({lon[i]:.6f}, {lat[i]:.6f}) 不在任何网格内"
             if holder[i] >= 0:
                 village = str(self._village_codes[holder[i]])
-                where += f": it is in village {self._village_label(village)}, which has no grid"
+                where += f"：位于{self._village_label(village)}，该村尚无网格"
             elif np.isfinite(county_metres[i]):
-                where += f" (outside the county, {county_metres[i]:,.0f} m from its boundary)"
+                where += f"（在县界外，距县界 {county_metres[i]:,.0f} 米）"
             else:
                 # 0.1 degree of longitude is the shorter one: 111.32 km x cos(lat).
                 km = _NEAR_COUNTY_DEG * 111.32 * math.cos(math.radians(min(abs(lat[i]), 89.0)))
-                where += f" (outside the county, more than {km:.0f} km from it)"
+                where += f"（在县界外，距县界超过 {km:.0f} 公里）"
             if declared[i] is None:
-                reasons.append(where + "; no village declared; fix the coordinates")
+                reasons.append(where + "；未填所属村；请更正坐标")
                 continue
-            distance = f", {declared_metres[i]:,.0f} m away" \
+            distance = f"，相距 {declared_metres[i]:,.0f} 米" \
                 if np.isfinite(declared_metres[i]) else ""
-            reasons.append(f"{where}; declared village {self._village_label(declared[i])}"
-                           f"{distance}; fix the coordinates")
+            reasons.append(f"{where}；所填村为{self._village_label(declared[i])}"
+                           f"{distance}；请更正坐标")
         return reasons
 
     def _no_coordinates_outcome(
         self, declared: str | None, unusable: bool
     ) -> tuple[str | None, str | None, str | None, str | None]:
         """Return (grid_code, reason_code, reason, candidates) for a row without a point."""
-        prefix = "coordinates unusable" if unusable else "no coordinates"
+        prefix = "坐标无效" if unusable else "无坐标"
         if declared is None:
             return (None, "no_village_match",
-                    f"{prefix} and the names and address match no village", None)
+                    f"{prefix}，名称和地址匹配不到村", None)
         codes = self._grids_of_village.get(declared, [])
         label = self._village_label(declared)
         if len(codes) == 1:
             return codes[0], None, None, None
         if not codes:
             return (None, "village_without_grid",
-                    f"{prefix}; village {label} has no grid", None)
+                    f"{prefix}；{label}尚无网格", None)
         return (None, "needs_coordinates",
-                f"needs coordinates: village {label} has {len(codes)} grids: "
-                + ", ".join(codes), " ".join(codes))
+                f"需补坐标：{label}有 {len(codes)} 个网格：" + "、".join(codes), " ".join(codes))
 
     def _outcome(self, enterprises: pd.DataFrame) -> _Outcome:
         count = len(enterprises)

@@ -501,15 +501,15 @@ def test_assign_cases(assigner: TerritorialAssigner) -> None:
     assert got.loc[13, "grid_code"] is None
     assert got.loc[13, "reason_code"] == "needs_coordinates"
     assert got.loc[13, "candidates"] == f"{CODE['C']} {CODE['D']}"
-    assert "光明村" in got.loc[13, "reason"] and "2 grids" in got.loc[13, "reason"]
+    assert "光明村" in got.loc[13, "reason"] and "2 个网格" in got.loc[13, "reason"]
 
     assert got.loc[14, "reason_code"] == "no_village_match"
-    assert got.loc[14, "reason"].startswith("no coordinates")
+    assert got.loc[14, "reason"].startswith("无坐标")
 
     assert got.loc[15, "grid_code"] is None
     assert got.loc[15, "reason_code"] == "outside_grids"
-    assert re.search(r"outside the county, more than \d+ km from it", got.loc[15, "reason"])
-    assert "declared village 光明村 (640122104202)" in got.loc[15, "reason"]
+    assert re.search(r"在县界外，距县界超过 \d+ 公里", got.loc[15, "reason"])
+    assert "所填村为光明村 (640122104202)" in got.loc[15, "reason"]
     assert got.loc[15, "declared_village"] == BRIGHT
     assert not got.loc[15, "mismatch"]
 
@@ -524,7 +524,7 @@ def test_unusable_coordinates_are_named(assigner: TerritorialAssigner) -> None:
     rows["lon_input"] = [999.0]
     rows["lat_input"] = [38.5]
     result = assigner.assign(rows)
-    assert result["reason"].iloc[0].startswith("coordinates unusable")
+    assert result["reason"].iloc[0].startswith("坐标无效")
 
 
 def test_point_in_village_without_grid(units: gpd.GeoDataFrame) -> None:
@@ -536,8 +536,8 @@ def test_point_in_village_without_grid(units: gpd.GeoDataFrame) -> None:
     ])
     result = assign_territorial(rows, without_f, units)
     assert result["reason_code"].tolist() == ["outside_grids", "village_without_grid"]
-    assert "in village 红星村 (640122201203), which has no grid" in result["reason"].iloc[0]
-    assert "no village declared" in result["reason"].iloc[0]
+    assert "位于红星村 (640122201203)，该村尚无网格" in result["reason"].iloc[0]
+    assert "未填所属村" in result["reason"].iloc[0]
 
 
 def test_chunks_give_the_same_result(assigner: TerritorialAssigner) -> None:
@@ -732,7 +732,7 @@ def test_demo_faulty_rows(demo: dict[str, object]) -> None:
 
     (outside,) = faults["outside_county"]
     assert by_row.loc[outside, "reason_code"] == "outside_grids"
-    assert "outside the county" in by_row.loc[outside, "reason"]
+    assert "在县界外" in by_row.loc[outside, "reason"]
     declared = ledger.set_index("row").loc[outside, "village"]
     assert declared and declared in by_row.loc[outside, "reason"]
 

@@ -71,10 +71,10 @@ def test_faulty_rows_are_handled(assigned: Path) -> None:
     assert single["method"] in ("address", "rule", "capacity")
     big = frame.loc[FAULTS["missing_coordinates_big_village"][0]]
     if big["kind"] is None or pd.isna(big["kind"]):
-        assert "needs coordinates" in big["reason"]
+        assert "需补坐标" in big["reason"]
     outside = frame.loc[FAULTS["outside_county"][0]]
     if pd.isna(outside["kind"]):
-        assert "outside every grid" in outside["reason"]
+        assert "不在任何网格内" in outside["reason"]
     mismatch = frame.loc[FAULTS["declared_village_mismatch"][0]]
     assert bool(mismatch["mismatch"])
 
@@ -111,7 +111,7 @@ def test_report_has_one_sheet_per_problem(assigned: Path, tmp_path: Path) -> Non
     assert FAULTS["outside_county"][0] in outside.index
     # The row's entry comes from assign (by its reason code), which says how far
     # outside the county the point lies.
-    assert "outside every grid" in outside.loc[FAULTS["outside_county"][0], "问题说明"]
+    assert "不在任何网格内" in outside.loc[FAULTS["outside_county"][0], "问题说明"]
     assert FAULTS["declared_village_mismatch"][0] in sheets["所属村与坐标不符"]["台账行号"].tolist()
 
 
