@@ -111,13 +111,8 @@ _DUTY_IN_ROLE = re.compile(r"^(专职|兼职)")
 #: Where a person serves, most specific first.
 PLACE_LEVELS: tuple[str, ...] = ("grid", "village", "township", "county", "department")
 
-STAFF_COLUMNS: tuple[str, ...] = (
-    "staff_id",
-    "name",
-    "role",
-    "title",
-    "duty",
-    "phone",
+#: Where a person serves: the level, then the codes and names of that place.
+_PLACE_COLUMNS: tuple[str, ...] = (
     "place_level",
     "grid_code",
     "village_code",
@@ -126,7 +121,9 @@ STAFF_COLUMNS: tuple[str, ...] = (
     "township",
     "department_number",
     "department",
-    "extra",
+)
+STAFF_COLUMNS: tuple[str, ...] = (
+    "staff_id", "name", "role", "title", "duty", "phone", *_PLACE_COLUMNS, "extra",
 )
 PROBLEM_COLUMNS: tuple[str, ...] = ("row", "name", "kind", "detail")
 
@@ -492,17 +489,6 @@ class _Places:
             "department": department,
         }
 
-
-_PLACE_COLUMNS: tuple[str, ...] = (
-    "place_level",
-    "grid_code",
-    "village_code",
-    "village",
-    "township_code",
-    "township",
-    "department_number",
-    "department",
-)
 
 
 def _empty_place() -> dict[str, object]:
