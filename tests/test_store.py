@@ -177,3 +177,12 @@ def test_has_rows_sees_only_current_rows(project: Path) -> None:
         writer.put_layer("admin_units", _units().iloc[:2])
     # The third village's row is history now, not a current row.
     assert not open_project(project).has_rows("admin_units", where="code = '640122100203'")
+
+
+def test_duplicate_keys_across_chunks_are_refused(project: Path) -> None:
+    units = _units()
+    before = project.read_bytes()
+    with pytest.raises(StoreError, match="duplicate code values: 640122100201"):
+        with edit_project(project, command="test edit") as writer:
+            writer.put_layer_chunks("admin_units", [units.iloc[:2], units.iloc[:1]])
+    assert project.read_bytes() == before
