@@ -499,19 +499,29 @@ def _fold_name(name: str) -> str:
     return _SPACES.sub("", unicodedata.normalize("NFKC", name)).casefold()
 
 
-def _place_key(row: pd.Series) -> str | None:
-    level = row["place_level"]
-    if _missing(level):
-        return None
-    if level == "grid":
-        return f"grid:{row['grid_code']}"
-    if level == "village":
-        return f"village:{row['village_code']}"
-    if level == "township":
-        return f"township:{row['township_code']}"
-    if level == "department":
-        return f"department:{int(row['department_number'])}"
-    return "county"
+def _place_keys(staff: pd.DataFrame) -> pd.Series:
+    """Say where each person serves as one text key (``village:640122…``), or None."""
+    level = _objects(staff["place_level"], staff.index).to_numpy(dtype=object)
+
+    def text(column: str) -> np.ndarray:
+        return staff[column].to_numpy(dtype=object).astype(str).astype(object)
+
+    department = (
+        pd.to_numeric(staff["department_number"], errors="coerce")
+        .fillna(-1).astype("int64").astype(str).to_numpy(dtype=object)
+    )
+    keys = np.select(
+        [level == "grid", level == "village", level == "township", level == "department"],
+        [
+            "grid:" + text("grid_code"),
+            "village:" + text("village_code"),
+            "township:" + text("township_code"),
+            "department:" + department,
+        ],
+        default="county",
+    ).astype(object)
+    keys[pd.isna(level)] = None
+    return pd.Series(keys, index=staff.index, dtype=object)
 
 
 def _staff_ids(staff: pd.DataFrame) -> pd.Series:
@@ -521,15 +531,20 @@ def _staff_ids(staff: pd.DataFrame) -> pd.Series:
     roster) and phone, so re-importing a roster shows who was added, removed
     or changed (title, duty, extra columns) even when rows moved around.
     """
-    def one(row: pd.Series) -> str | None:
-        place = _place_key(row)
-        if place is None or _missing(row["name"]) or _missing(row["role"]):
-            return None
-        phone = "" if _missing(row["phone"]) else str(row["phone"])
-        identity = "|".join([str(row["name"]), str(row["role"]), place, phone])
-        return "S-" + hashlib.sha1(identity.encode("utf-8")).hexdigest()[:12]
-
-    return _objects((one(row) for _, row in staff.iterrows()), staff.index)
+    place = _place_keys(staff)
+    name = _objects(staff["name"], staff.index)
+    role = _objects(staff["role"], staff.index)
+    phone = _objects(staff["phone"], staff.index).fillna("").astype(str)
+    identity = name.astype(str) + "|" + role.astype(str) + "|" + place.astype(str) + "|" + phone
+    known = (place.notna() & name.notna() & role.notna()).to_numpy()
+    ids = np.full(len(staff), None, dtype=object)
+    # hashlib has no vectorised form; this is one digest per person, not a
+    # loop over rows of a frame.
+    ids[known] = [
+        "S-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+        for text in identity.to_numpy(dtype=object)[known]
+    ]
+    return pd.Series(ids, index=staff.index, dtype=object)
 
 
 def describe_people(staff: pd.DataFrame) -> pd.Series:
@@ -740,7 +755,7 @@ def responsibilities(staff: pd.DataFrame, grids: pd.DataFrame) -> pd.DataFrame:
     for level in ("village", "township"):
         keys[level] = keys[level].where(~is_sector)
     keys["department"] = keys["department"].where(is_sector)
-    people = staff.assign(_key=staff.apply(_place_key, axis=1)) if len(staff) else None
+    people = staff.assign(_key=_place_keys(staff)) if len(staff) else None
     result = chosen[["grid_code", "kind"]].reset_index(drop=True)
     for role in ROLES:
         if people is None:
