@@ -615,7 +615,9 @@ def import_ledger(
                         kinds[kind] = kinds.get(kind, 0) + int(count)
                 yield enterprise_layer(rows, ids)
 
-        change = writer.put_layer_chunks("enterprises", layer_chunks(), progress=progress)
+        change = writer.put_layer_chunks(
+            "enterprises", layer_chunks(), geometry_type="Point", progress=progress
+        )
         writer.append_table(
             "ledger_imports",
             pd.DataFrame(

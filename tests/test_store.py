@@ -186,3 +186,70 @@ def test_duplicate_keys_across_chunks_are_refused(project: Path) -> None:
         with edit_project(project, command="test edit") as writer:
             writer.put_layer_chunks("admin_units", [units.iloc[:2], units.iloc[:1]])
     assert project.read_bytes() == before
+
+
+def _points(count: int, start: int = 0) -> gpd.GeoDataFrame:
+    import numpy as np
+    import pandas as pd
+
+    ids = [f"E{i:05d}" for i in range(start, start + count)]
+    frame = pd.DataFrame(
+        {
+            "enterprise_id": ids,
+            "name": [f"企业{i}" if i % 7 else None for i in range(start, start + count)],
+            "valid": pd.array([i % 3 == 0 if i % 5 else None for i in range(count)],
+                              dtype="boolean"),
+            "staff": pd.array([i if i % 4 else None for i in range(count)], dtype="Int64"),
+            "empty": [None] * count,
+            "revenue": np.linspace(0, 1, count),
+        }
+    )
+    points = gpd.points_from_xy(106.2 + frame["revenue"] / 100, 38.5 + frame["revenue"] / 100)
+    points[::11] = None
+    return gpd.GeoDataFrame(frame, geometry=points, crs="EPSG:4490")
+
+
+def test_first_write_streams_and_a_rewrite_finds_nothing_changed(project: Path) -> None:
+    rows = _points(2500)
+    chunks = [rows.iloc[:1000], rows.iloc[1000:2000], rows.iloc[2000:]]
+    with edit_project(project, command="first") as writer:
+        change = writer.put_layer_chunks("enterprises", chunks, geometry_type="Point")
+    assert change.count("added") == 2500
+    stored = open_project(project).read_layer("enterprises")
+    assert len(stored) == 2500
+    assert stored["row_hash"].isna().all()  # hashed only when first compared
+    assert stored.geometry.isna().sum() == rows.geometry.isna().sum()
+
+    # The same rows again: every stored row is hashed as read back, and
+    # matches the hash of the row as given.
+    edited = rows.copy()
+    edited.loc[5, "name"] = "改名企业"
+    with edit_project(project, command="again") as writer:
+        change = writer.put_layer_chunks("enterprises", [edited.iloc[:1500], edited.iloc[1500:]])
+    assert change.count("unchanged") == 2499
+    assert change.changed == ["E00005"]
+    assert open_project(project).read_layer("enterprises")["row_hash"].notna().all()
+
+
+def test_first_write_refuses_duplicate_keys_and_changes_nothing(project: Path) -> None:
+    rows = _points(30)
+    before = project.read_bytes()
+    with pytest.raises(StoreError, match="duplicate enterprise_id values: E00003"):
+        with edit_project(project, command="first") as writer:
+            writer.put_layer_chunks("enterprises", [rows.iloc[:20], rows.iloc[3:4]])
+    assert project.read_bytes() == before
+
+
+def test_error_while_producing_chunks_is_raised_as_itself(project: Path) -> None:
+    from gridgis.errors import InputDataError
+
+    def chunks():
+        yield _points(10)
+        raise InputDataError("ledger.csv: malformed CSV (row 12)")
+
+    before = project.read_bytes()
+    with pytest.raises(InputDataError, match="malformed CSV"):
+        with edit_project(project, command="first") as writer:
+            writer.put_layer_chunks("enterprises", chunks())
+    assert project.read_bytes() == before
+    assert not list(project.parent.glob(".gridgis-*"))

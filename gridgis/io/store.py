@@ -40,6 +40,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -234,16 +235,20 @@ class ProjectReader:
         where: str | None = None,
         columns: list[str] | None = None,
         batch_size: int = 200_000,
+        with_geometry: bool = True,
+        with_fid: bool = False,
     ) -> Iterator[gpd.GeoDataFrame]:
         """Read a layer at a version in batches, for layers larger than memory.
 
         Parameters are as for :meth:`read_layer`; ``batch_size`` bounds the
-        rows held at once.
+        rows held at once. ``with_geometry=False`` skips decoding shapes;
+        ``with_fid`` adds the GeoPackage row id as column ``fid``.
 
         Yields
         ------
-        GeoDataFrame
-            Consecutive batches in storage order, in CGCS2000.
+        GeoDataFrame or DataFrame
+            Consecutive batches in storage order, in CGCS2000; plain DataFrames
+            for an attributes table or without geometry.
         """
         version = self._resolve_version(version)
         if not self.has_layer(name):
@@ -255,11 +260,16 @@ class ProjectReader:
             where=condition,
             columns=columns,
             batch_size=batch_size,
+            read_geometry=with_geometry,
+            return_fids=with_fid,
             use_pyarrow=True,
         ) as (meta, reader):
             geometry_column = meta["geometry_name"] or "wkb_geometry"
             for batch in reader:
                 table = batch.to_pandas()
+                if geometry_column not in table.columns:
+                    yield table
+                    continue
                 geometry = gpd.GeoSeries.from_wkb(table.pop(geometry_column), crs=CGCS2000)
                 yield gpd.GeoDataFrame(table, geometry=geometry.values, crs=CGCS2000)
 
@@ -285,6 +295,7 @@ class ProjectWriter(ProjectReader):
         self.note = note
         self.changes: list[LayerChange] = []
         self._touched = False
+        self._tables: list[TableWriter] = []
 
     @property
     def touched(self) -> bool:
@@ -322,13 +333,20 @@ class ProjectWriter(ProjectReader):
         chunks: Iterable[gpd.GeoDataFrame],
         *,
         key: str | None = None,
+        geometry_type: str | None = None,
         progress: Progress = silent,
     ) -> LayerChange:
         """Like :meth:`put_layer`, for content that arrives in chunks.
 
-        Memory stays bounded by one chunk: each row's attributes and geometry
-        are hashed into ``row_hash``, which is compared in SQLite with the
-        current row of the same key. Keys must be unique across all chunks.
+        Memory stays bounded by one chunk. Keys must be unique across all
+        chunks.
+
+        - A layer with no current rows (a first import) streams the chunks
+          straight into GDAL in one session, so the spatial index is built
+          once, and stores no ``row_hash``: there is nothing to compare yet.
+        - Otherwise each row's attributes and geometry are hashed and compared
+          in SQLite with the current row of the same key; stored rows that
+          have no hash yet get one first (:meth:`_hash_stored_rows`).
 
         Parameters
         ----------
@@ -336,8 +354,12 @@ class ProjectWriter(ProjectReader):
             One of :data:`VERSIONED_LAYERS`.
         chunks : iterable of GeoDataFrame
             The complete new content, chunk by chunk, all with the same columns.
+            Plain DataFrames make an attributes table.
         key : str, optional
             The identifying column; defaults to the layer's own.
+        geometry_type : str, optional
+            The layer's geometry type when it is created (default: from the
+            first chunk); give it when early chunks may have no geometry.
         progress : Progress
             Wraps the loop over chunks.
 
@@ -347,12 +369,72 @@ class ProjectWriter(ProjectReader):
             Exact counts; the key lists hold at most :data:`CHANGE_LIST_LIMIT` each.
         """
         key = key or VERSIONED_LAYERS[name]
+        if self.has_rows(name):
+            change = self._replace_rows(name, chunks, key, progress)
+        else:
+            change = self._write_first_rows(name, chunks, key, geometry_type, progress)
+        self.changes.append(change)
+        return change
+
+    def _write_first_rows(
+        self,
+        name: str,
+        chunks: Iterable[gpd.GeoDataFrame],
+        key: str,
+        geometry_type: str | None,
+        progress: Progress,
+    ) -> LayerChange:
+        added: list[str] = []
+        key_hashes: list[np.ndarray] = []
+
+        def frames() -> Iterator[pd.DataFrame]:
+            for frame in progress(chunks, label=f"Writing {name}"):
+                frame = self._with_history(self._prepare(frame, key))
+                frame["row_hash"] = pd.array([None] * len(frame), dtype="str")
+                keys = frame[key].astype(str).to_numpy(dtype=object)
+                key_hashes.append(pd.util.hash_array(keys))
+                added.extend(keys[: CHANGE_LIST_LIMIT - len(added)].tolist())
+                yield frame
+
+        rows = _stream_rows(
+            frames(), self.path, name, append=self.has_layer(name), geometry_type=geometry_type
+        )
+        self._touched = True
+        self._refuse_duplicate_keys(name, key, key_hashes)
+        self._index_current_keys(name, key)
+        return LayerChange(name, added=sorted(added), counts={
+            "added": rows, "changed": 0, "removed": 0, "unchanged": 0,
+        })
+
+    def _refuse_duplicate_keys(self, name: str, key: str, key_hashes: list[np.ndarray]) -> None:
+        """Raise if a key was written twice in this version.
+
+        Keys are compared by their 64-bit hashes, 8 bytes a row; only if two
+        hashes meet is SQLite asked which keys really repeat.
+        """
+        hashes = np.sort(np.concatenate(key_hashes)) if key_hashes else np.empty(0, np.uint64)
+        if not (hashes[1:] == hashes[:-1]).any():
+            return
+        quoted = gpkg.quote(key)
+        with contextlib.closing(self._connect()) as connection:
+            repeated = [
+                row[0]
+                for row in connection.execute(
+                    f'SELECT CAST({quoted} AS TEXT) FROM "{name}" WHERE valid_from = ? '
+                    f"GROUP BY CAST({quoted} AS TEXT) HAVING count(*) > 1 LIMIT 5",
+                    (self.version,),
+                )
+            ]
+        if repeated:
+            raise StoreError(f"cannot store {name}: duplicate {key} values: {', '.join(repeated)}")
+
+    def _replace_rows(
+        self, name: str, chunks: Iterable[gpd.GeoDataFrame], key: str, progress: Progress
+    ) -> LayerChange:
         counts = {"added": 0, "changed": 0, "removed": 0, "unchanged": 0}
         lists: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
         quoted_key = gpkg.quote(key)
-        # Only rows current before this write can be unchanged, changed or
-        # removed; a first write (a first import) has nothing to compare.
-        had_rows = self.has_rows(name)
+        self._hash_stored_rows(name)
         with (
             contextlib.closing(self._connect()) as connection,
             _StagedRows(self.path.parent) as staged,
@@ -363,22 +445,21 @@ class ProjectWriter(ProjectReader):
             connection.execute("CREATE TEMP TABLE chunk (k TEXT PRIMARY KEY, h TEXT)")
             for frame in progress(chunks, label=f"Writing {name}"):
                 frame = self._prepare(frame, key)
+                _refuse_duplicates_in(frame, key)
                 keys = frame[key].astype(str).to_numpy()
                 hashes = _fingerprints(frame, [c for c in frame.columns if c != "geometry"])
                 connection.executemany("INSERT INTO seen VALUES (?)", ((k,) for k in keys))
-                stored: dict[str, str] = {}
-                if had_rows:
-                    connection.execute("DELETE FROM chunk")
-                    connection.executemany(
-                        "INSERT INTO chunk VALUES (?, ?)", zip(keys, hashes, strict=True)
-                    )
-                    stored = dict(
-                        connection.execute(
-                            f'SELECT CAST(t.{quoted_key} AS TEXT), t.row_hash FROM "{name}" t '
-                            f"JOIN chunk ON chunk.k = CAST(t.{quoted_key} AS TEXT) "
-                            "WHERE t.valid_to IS NULL"
-                        ).fetchall()
-                    )
+                connection.execute("DELETE FROM chunk")
+                connection.executemany(
+                    "INSERT INTO chunk VALUES (?, ?)", zip(keys, hashes, strict=True)
+                )
+                stored = dict(
+                    connection.execute(
+                        f'SELECT CAST(t.{quoted_key} AS TEXT), t.row_hash FROM "{name}" t '
+                        f"JOIN chunk ON chunk.k = CAST(t.{quoted_key} AS TEXT) "
+                        "WHERE t.valid_to IS NULL"
+                    ).fetchall()
+                )
                 previous = pd.Series(keys).map(stored).to_numpy()
                 is_new = pd.isna(previous)
                 is_changed = ~is_new & (previous != hashes)
@@ -403,28 +484,26 @@ class ProjectWriter(ProjectReader):
                 raise StoreError(
                     f"cannot store {name}: duplicate {key} values: {', '.join(repeated)}"
                 )
-            if had_rows:
-                connection.execute("CREATE INDEX temp.seen_k ON seen (k)")
-                removed = [
-                    row[0]
-                    for row in connection.execute(
-                        f'SELECT CAST({quoted_key} AS TEXT) FROM "{name}" '
-                        "WHERE valid_to IS NULL AND valid_from < ? "
-                        f"AND CAST({quoted_key} AS TEXT) NOT IN (SELECT k FROM seen)",
-                        (self.version,),
-                    )
-                ]
-                if removed:
-                    self._close(connection, name, quoted_key, np.asarray(removed, dtype=object))
-                    connection.commit()
-                counts["removed"] = len(removed)
-                lists["removed"] = removed[:CHANGE_LIST_LIMIT]
-            # All new rows go in through one GDAL session: a layer it creates
-            # gets its spatial index built once at the end, not row by row
-            # (1M points: 4.7 s instead of 12.8 s in five appends).
+            connection.execute("CREATE INDEX temp.seen_k ON seen (k)")
+            removed = [
+                row[0]
+                for row in connection.execute(
+                    f'SELECT CAST({quoted_key} AS TEXT) FROM "{name}" '
+                    "WHERE valid_to IS NULL AND valid_from < ? "
+                    f"AND CAST({quoted_key} AS TEXT) NOT IN (SELECT k FROM seen)",
+                    (self.version,),
+                )
+            ]
+            if removed:
+                self._close(connection, name, quoted_key, np.asarray(removed, dtype=object))
+                connection.commit()
+            counts["removed"] = len(removed)
+            lists["removed"] = removed[:CHANGE_LIST_LIMIT]
+            # All new rows go in through one GDAL session.
             if staged.rows:
-                self._append_staged(name, staged, key)
-        change = LayerChange(
+                staged.write(self.path, name, append=True)
+                self._touched = True
+        return LayerChange(
             name,
             added=sorted(lists["added"]),
             changed=sorted(lists["changed"]),
@@ -432,8 +511,32 @@ class ProjectWriter(ProjectReader):
             unchanged=counts["unchanged"],
             counts=counts,
         )
-        self.changes.append(change)
-        return change
+
+    def _hash_stored_rows(self, name: str, batch_size: int = 200_000) -> None:
+        """Give current rows written without a ``row_hash`` (a first write) their hash.
+
+        The hash is taken of the row as read back, which
+        :func:`_fingerprints` makes equal to the hash of the row as written.
+        """
+        if not self.has_rows(name, where="row_hash IS NULL"):
+            return
+        with contextlib.closing(self._connect()) as connection:
+            connection.execute("CREATE TEMP TABLE hashed (id INTEGER PRIMARY KEY, h TEXT)")
+            for frame in self.iter_layer(
+                name, where="row_hash IS NULL", batch_size=batch_size, with_fid=True
+            ):
+                fids = frame.pop("fid").to_numpy(dtype=np.int64)
+                columns = [c for c in frame.columns if c not in (*HISTORY_COLUMNS, "geometry")]
+                hashes = _fingerprints(frame, columns)
+                connection.executemany(
+                    "INSERT INTO hashed VALUES (?, ?)", zip(fids.tolist(), hashes, strict=True)
+                )
+            connection.execute(
+                f'UPDATE "{name}" SET row_hash = (SELECT h FROM hashed WHERE hashed.id = '
+                f'"{name}".fid) WHERE row_hash IS NULL AND valid_to IS NULL'
+            )
+            connection.commit()
+        self._touched = True
 
     def write_features(self, name: str, frame: gpd.GeoDataFrame) -> None:
         """Replace a layer that keeps no history (check results, reports)."""
@@ -460,7 +563,9 @@ class ProjectWriter(ProjectReader):
         columnar batches through GDAL.
         """
         self._touched = True
-        return TableWriter(self.path, name)
+        table = TableWriter(self.path.parent, name)
+        self._tables.append(table)
+        return table
 
     def append_table(self, name: str, frame: pd.DataFrame, description: str = "") -> None:
         """Append rows to a non-spatial table, creating it if needed."""
@@ -474,11 +579,6 @@ class ProjectWriter(ProjectReader):
     def _prepare(self, frame: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
         if key not in frame.columns:
             raise StoreError(f"cannot store rows without their key column {key!r}")
-        duplicated = frame[key][frame[key].duplicated()]
-        if len(duplicated):
-            raise StoreError(
-                f"cannot store duplicate {key} values: {', '.join(map(str, duplicated[:5]))}"
-            )
         history = [c for c in HISTORY_COLUMNS if c in frame.columns]
         if not isinstance(frame, gpd.GeoDataFrame):
             # Rows without a place (the staff roster) become a GeoPackage
@@ -495,18 +595,14 @@ class ProjectWriter(ProjectReader):
         frame["valid_to"] = pd.array([None] * len(frame), dtype="Int64")
         return frame
 
-    def _append_staged(self, name: str, staged: _StagedRows, key: str) -> None:
-        exists = self.has_layer(name)
-        staged.write(self.path, name, append=exists)
-        if not exists:
-            with contextlib.closing(self._connect()) as connection:
-                # The current row of a key is looked up on every write.
-                connection.execute(
-                    f'CREATE INDEX "{name}_current_{key}" ON "{name}" '
-                    f"(CAST({gpkg.quote(key)} AS TEXT)) WHERE valid_to IS NULL"
-                )
-                connection.commit()
-        self._touched = True
+    def _index_current_keys(self, name: str, key: str) -> None:
+        """Index the current row of each key, which every later write looks up."""
+        with contextlib.closing(self._connect()) as connection:
+            connection.execute(
+                f'CREATE INDEX IF NOT EXISTS "{name}_current_{key}" ON "{name}" '
+                f"(CAST({gpkg.quote(key)} AS TEXT)) WHERE valid_to IS NULL"
+            )
+            connection.commit()
 
     def _close(
         self, connection: sqlite3.Connection, name: str, quoted_key: str, keys: np.ndarray
@@ -521,8 +617,15 @@ class ProjectWriter(ProjectReader):
         )
         self._touched = True
 
+    def _discard(self) -> None:
+        """Drop what was staged but not written (the version failed)."""
+        for table in self._tables:
+            table.discard()
+
     def _finish(self) -> None:
-        """Record the version and refresh the QGIS styles."""
+        """Write the staged tables, record the version and refresh the QGIS styles."""
+        for table in self._tables:
+            table.flush(self.path)
         now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         with contextlib.closing(self._connect()) as connection:
             parent = connection.execute("SELECT max(id) FROM versions").fetchone()[0]
@@ -559,20 +662,15 @@ class _StagedRows:
 
     def add(self, frame: pd.DataFrame) -> None:
         """Stage one chunk (a GeoDataFrame in CGCS2000, or a plain table)."""
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
         if self._spill is None:
             self._spill = Path(tempfile.mkdtemp(dir=self._folder, prefix=".gridgis-rows-"))
-        table = pd.DataFrame(frame)
-        if isinstance(frame, gpd.GeoDataFrame):
-            self._spatial = True
-            geometry = frame.geometry
-            self._geometry_types.update(geometry.geom_type.dropna().unique().tolist())
-            table = table.drop(columns=frame.geometry.name)
-            table["geometry"] = shapely.to_wkb(geometry.to_numpy(), flavor="iso")
+        table, geometry_types = _arrow_table(frame)
+        self._spatial |= geometry_types is not None
+        self._geometry_types.update(geometry_types or ())
         part = self._spill / f"{len(self._parts):05d}.parquet"
-        pq.write_table(pa.Table.from_pandas(table, preserve_index=False), part)
+        pq.write_table(table, part)
         self._parts.append(part)
         self.rows += len(frame)
 
@@ -605,23 +703,142 @@ class _StagedRows:
         pyogrio.write_arrow(reader, path, layer=layer, driver="GPKG", append=append, **options)
 
 
-class TableWriter:
-    """Write a non-spatial table in chunks; see :meth:`ProjectWriter.table_writer`."""
+def _arrow_table(frame: pd.DataFrame) -> tuple[Any, set[str] | None]:
+    """Return a chunk as an Arrow table (geometry as ISO WKB in ``geometry``).
 
-    def __init__(self, path: Path, name: str) -> None:
-        self.path = path
+    The second value is the set of geometry types, or None for a plain table.
+    """
+    import pyarrow as pa
+
+    table = pd.DataFrame(frame)
+    geometry_types = None
+    if isinstance(frame, gpd.GeoDataFrame):
+        geometry = frame.geometry.to_numpy()
+        geometry_types = set(
+            shapely.get_type_id(geometry[~shapely.is_missing(geometry)]).tolist()
+        )
+        geometry_types = {_TYPE_NAMES[t] for t in geometry_types}
+        table = table.drop(columns=frame.geometry.name)
+        table["geometry"] = shapely.to_wkb(geometry, flavor="iso")
+    return pa.Table.from_pandas(table, preserve_index=False).replace_schema_metadata(), (
+        geometry_types
+    )
+
+
+_TYPE_NAMES = {
+    0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
+    5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection",
+}
+
+
+def _stream_rows(
+    frames: Iterable[pd.DataFrame],
+    path: Path,
+    layer: str,
+    *,
+    append: bool,
+    geometry_type: str | None = None,
+) -> int:
+    """Write chunks into a layer in one GDAL session, without staging them.
+
+    The layer takes the first chunk's column types (a column empty there is
+    text); later chunks are cast to them. An error raised while producing a
+    chunk (a bad ledger row, Ctrl-C) is raised again as itself, not as
+    GDAL's report of a broken stream.
+
+    Returns
+    -------
+    int
+        Rows written.
+    """
+    import pyarrow as pa
+
+    frames = iter(frames)
+    failures: list[BaseException] = []
+    rows = 0
+    try:
+        first = next(frames, None)
+    except BaseException as error:
+        raise error from None
+    if first is None:
+        return 0
+    table, geometry_types = _arrow_table(first)
+    schema = pa.schema(
+        [f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
+    )
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        nonlocal rows
+        try:
+            rows += table.num_rows
+            yield from table.cast(schema).to_batches()
+            for frame in frames:
+                rows += len(frame)
+                yield from _arrow_table(frame)[0].cast(schema).to_batches()
+        except BaseException as error:
+            failures.append(error)
+            raise
+
+    options: dict[str, object] = {}
+    if geometry_types is not None:
+        options = {
+            "geometry_name": "geometry",
+            "crs": "EPSG:4490",
+            # Used when the layer is created; an append keeps the layer's type.
+            "geometry_type": geometry_type or _geometry_type_of(geometry_types),
+        }
+    reader = pa.RecordBatchReader.from_batches(schema, batches())
+    try:
+        pyogrio.write_arrow(reader, path, layer=layer, driver="GPKG", append=append, **options)
+    except Exception:
+        if failures:
+            raise failures[0] from None
+        raise
+    if failures:
+        raise failures[0]
+    return rows
+
+
+def _refuse_duplicates_in(frame: pd.DataFrame, key: str) -> None:
+    duplicated = frame[key][frame[key].duplicated()]
+    if len(duplicated):
+        raise StoreError(
+            f"cannot store duplicate {key} values: {', '.join(map(str, duplicated[:5]))}"
+        )
+
+
+class TableWriter:
+    """Replace a non-spatial table chunk by chunk; see :meth:`ProjectWriter.table_writer`.
+
+    Chunks are staged in Parquet and written when the version is finished,
+    so that they never compete with a layer GDAL is still streaming into the
+    same file.
+    """
+
+    def __init__(self, folder: Path, name: str) -> None:
         self.name = name
         self.rows = 0
+        self._chunks = 0
+        self._staged = _StagedRows(folder)
 
     def write(self, frame: pd.DataFrame) -> None:
-        """Write one chunk (the first replaces the table)."""
-        if frame.empty and self.rows:
+        """Stage one chunk; an empty first chunk still replaces the table with an empty one."""
+        if frame.empty and self._chunks:
             return
-        pyogrio.write_dataframe(
-            pd.DataFrame(frame), self.path, layer=self.name, driver="GPKG",
-            append=self.rows > 0, use_arrow=True,
-        )
+        self._staged.add(pd.DataFrame(frame))
+        self._chunks += 1
         self.rows += len(frame)
+
+    def flush(self, path: Path) -> None:
+        """Replace the table in ``path`` with the staged chunks, then drop the staging."""
+        with self._staged:
+            if self._chunks:
+                self._staged.write(path, self.name, append=False)
+        self._chunks = 0
+
+    def discard(self) -> None:
+        """Drop the staged chunks unwritten."""
+        self._staged.__exit__(None, None, None)
 
 
 def _rows_at(name: str, version: int | None, where: str | None) -> str | None:
@@ -703,16 +920,24 @@ def _geometry_type_of(types: set[str]) -> str:
 
 
 def _fingerprints(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """Hash each row's attributes and geometry, insensitive to int/float storage.
+    """Hash each row's attributes and geometry, the same before and after storage.
 
     A row read back from the GeoPackage may carry an integer column as float
-    (when it has NULLs), so numbers are compared as float64 and text as text.
+    (when it has NULLs), a boolean one as objects, and an empty column as
+    text; so numbers and booleans are compared as float64, text as text, and
+    a column with no value at all as missing numbers.
     """
     parts = {}
     for column in columns:
         values = frame[column]
         if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
             parts[column] = pd.to_numeric(values, errors="coerce").astype("float64")
+        elif values.isna().all():
+            parts[column] = pd.Series(np.nan, index=frame.index)
+        elif values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in (
+            "boolean", "integer", "floating", "mixed-integer-float", "decimal"
+        ):
+            parts[column] = pd.to_numeric(values.astype("float64"), errors="coerce")
         else:
             # Text as pandas' str dtype hashes three times faster than objects.
             parts[column] = values.astype("str")
@@ -939,6 +1164,7 @@ def edit_project(
     with project_lock(path, command=command, timeout=timeout):
         _remove_stale_copies(path)
         working = _temporary_path(path)
+        writer: ProjectWriter | None = None
         try:
             if create:
                 _create_schema(working, meta or {})
@@ -957,6 +1183,8 @@ def edit_project(
             os.replace(working, path)
             _fsync_directory(path.parent)
         finally:
+            if writer is not None:
+                writer._discard()
             with contextlib.suppress(FileNotFoundError):
                 working.unlink()
 
