@@ -16,8 +16,13 @@ import numpy as np
 import pandas as pd
 
 from gridgis.admin import build_admin_units
-from gridgis.crs import CGCS2000
 from gridgis.errors import InputDataError
+from gridgis.io.assignment_view import (
+    ASSIGNMENT_COLUMNS,
+    iter_assignments,
+    read_assignments,
+    refresh_map_view,
+)
 from gridgis.io.output import check_output_path, write_frame
 from gridgis.io.store import edit_project, open_project, single_part_polygons
 from gridgis.io.vector import VectorRead, read_vector
@@ -210,10 +215,7 @@ def export_layer(
         raise InputDataError(f"cannot export layer {layer!r}; choose grids or assignments")
     check_output_path(output, overwrite=overwrite)
     reader = open_project(project)
-    if (
-        not reader.has_layer(layer)
-        or reader.read_layer(layer, version=version, columns=[], where="1 = 1").empty
-    ):
+    if not reader.has_layer(layer) or not reader.has_rows(layer, version=version):
         hint = "gridgis divide" if layer == "grids" else "gridgis assign"
         raise InputDataError(
             f"{project.name} has no {layer}"
@@ -229,7 +231,7 @@ def export_layer(
             grids = reader.read_layer("grids", version=version).sort_values("grid_code")
             batches = [grids]
         else:
-            batches = reader.iter_layer(layer, version=version, columns=columns)
+            batches = iter_assignments(project, version=version, columns=columns, geometry=True)
         for batch in batches:
             frame = single_part_polygons(
                 gpd.GeoDataFrame(batch[columns], geometry=batch.geometry.to_numpy(), crs=batch.crs)
@@ -642,27 +644,6 @@ def import_ledger(
     return ImportReport(version, tally["rows"], tally["empty"], change, problem_counts, notes)
 
 
-ASSIGNMENT_COLUMNS = [
-    "enterprise_id",
-    "uscc",
-    "name",
-    "township",
-    "village",
-    "address",
-    "grid_code",
-    "kind",
-    "method",
-    "reason",
-    "reason_code",
-    "rules",
-    "department",
-    "located_village",
-    "declared_village",
-    "mismatch",
-    "candidates",
-    "lon",
-    "lat",
-]
 _ENTERPRISE_INPUT = [
     "enterprise_id",
     "uscc",
@@ -900,9 +881,10 @@ def assign_project(
                 unplaced = frame.loc[frame["kind"].isna(), "reason_kind"]
                 for reason, count in unplaced.value_counts().items():
                     by_reason[reason] = by_reason.get(reason, 0) + int(count)
-                yield _assignment_layer(frame)
+                yield _assignment_rows(frame)
 
         writer.put_layer_chunks("assignments", final_batches())
+        refresh_map_view(writer.path)
         writer.write_table("capacity", capacity.grids, "grid load against supervisory capacity")
         line, adds_up = conservation_line(
             rows, tally["territorial"], tally["sector"], tally["unassigned"]
@@ -1014,13 +996,12 @@ def _final_assignments(
     return frame
 
 
-def _assignment_layer(frame: pd.DataFrame) -> gpd.GeoDataFrame:
-    lon = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=float)
-    lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=float)
-    geometry = gpd.points_from_xy(lon, lat, crs=CGCS2000)
-    geometry[np.isnan(lon) | np.isnan(lat)] = None
-    layer = frame[ASSIGNMENT_COLUMNS].reset_index(drop=True)
-    return gpd.GeoDataFrame(layer, geometry=geometry, crs=CGCS2000)
+def _assignment_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Keep the outcome columns: the enterprise's own columns are joined when read."""
+    rows = pd.DataFrame(frame[ASSIGNMENT_COLUMNS]).reset_index(drop=True)
+    rows["department"] = pd.to_numeric(rows["department"], errors="coerce").astype("Int64")
+    rows["mismatch"] = rows["mismatch"].astype("boolean")
+    return rows
 
 
 REPORT_HEADERS = {
@@ -1099,14 +1080,14 @@ def quality_report(project: Path) -> dict[str, pd.DataFrame]:
             ["swapped_coordinates"], ["lon_input", "lat_input"]
         ),
     }
-    assignments = reader.read_layer("assignments") if reader.has_layer("assignments") else None
+    assignments = read_assignments(project) if reader.has_layer("assignments") else None
     outside = from_problems(
         ["outside_county", "coordinates_out_of_range"], ["lon_input", "lat_input"]
     )
     if assignments is not None and len(assignments):
         admin = reader.read_layer("admin_units", columns=["code", "name"])
         names = dict(zip(admin["code"], admin["name"], strict=True))
-        assignments = _with_rows(pd.DataFrame(assignments.drop(columns="geometry")), positions)
+        assignments = _with_rows(assignments, positions)
         unplaced = assignments[assignments["kind"].isna()]
         beyond = unplaced[unplaced["reason_code"] == "outside_grids"]
         beyond = beyond.rename(columns={"reason": "detail"})[[*context, "lon", "lat", "detail"]]

@@ -60,6 +60,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from gridgis.io.assignment_view import read_assignments
 from gridgis.testing import synthetic_villages
 
 # The default set: a big county-level city with a long, intricate outline; a
@@ -531,11 +532,8 @@ def check_assignments(assignments: pd.DataFrame, points: gpd.GeoDataFrame,
 def located_villages(project: Path) -> pd.Series | None:
     """Return the located village of each current assignment, from the project."""
     try:
-        with sqlite3.connect(project) as connection:
-            frame = pd.read_sql(
-                "SELECT uscc, located_village FROM assignments WHERE valid_to IS NULL",
-                connection)
-    except (sqlite3.Error, pd.errors.DatabaseError):
+        frame = read_assignments(project)[["uscc", "located_village"]]
+    except (sqlite3.Error, OSError, RuntimeError, KeyError):  # no assignments table yet
         return None
     return frame.drop_duplicates("uscc").set_index("uscc")["located_village"].astype(str)
 

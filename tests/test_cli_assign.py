@@ -9,6 +9,7 @@ from click.testing import CliRunner, Result
 from conftest import file_digest
 
 from gridgis.cli.main import cli
+from gridgis.io.assignment_view import read_assignments
 from gridgis.io.store import open_project
 from gridgis.paths import DEMO_DIR
 
@@ -37,9 +38,9 @@ def assigned(tmp_path_factory: pytest.TempPathFactory, demo_project_template: Pa
 
 
 def _assignments(project: Path) -> pd.DataFrame:
-    frame = open_project(project).read_layer("assignments")
+    frame = read_assignments(project)
     positions = open_project(project).read_table("ledger_rows")
-    return pd.DataFrame(frame.drop(columns="geometry")).merge(positions, on="enterprise_id")
+    return frame.merge(positions, on="enterprise_id")
 
 
 def test_every_row_ends_in_exactly_one_place(assigned: Path) -> None:

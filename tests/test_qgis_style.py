@@ -59,7 +59,7 @@ def test_demo_project_opens_in_qgis(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["demo", str(out)])
     assert result.exit_code == 0, result.output
-    layers = ["admin_units", "grids", "enterprises", "assignments", "staff"]
+    layers = ["admin_units", "grids", "enterprises", "assignments", "assignments_map", "staff"]
     completed = subprocess.run(
         [QGIS_PYTHON, "-c", PROBE, str(out / "helan.gpkg"), *layers],
         capture_output=True, text=True, env={"QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)},
@@ -70,9 +70,12 @@ def test_demo_project_opens_in_qgis(tmp_path: Path) -> None:
     for name in layers:
         assert report[name]["valid"], name
         assert report[name]["features"] > 0, name
-    for name in ("admin_units", "grids", "enterprises", "assignments"):
+    for name in ("admin_units", "grids", "enterprises", "assignments_map"):
         assert report[name]["spatial"], name
         assert report[name]["renderer"] == "RuleRenderer", name
-    # The roster has no geometry: QGIS opens it as a plain table.
-    assert not report["staff"]["spatial"]
-    assert report["staff"]["renderer"] is None
+    # The map view shows every current assignment at its enterprise's point.
+    assert report["assignments_map"]["features"] == report["assignments"]["features"] == 3000
+    # The roster and the assignments themselves have no geometry: plain tables.
+    for name in ("staff", "assignments"):
+        assert not report[name]["spatial"], name
+        assert report[name]["renderer"] is None, name

@@ -86,7 +86,8 @@ _RULES: dict[str, list[Rule]] = {
             True,
         ),
     ],
-    "assignments": [
+    # The assignments table has no geometry; its map view is what QGIS draws.
+    "assignments_map": [
         Rule(
             "属地网格 territorial grid",
             f"{CURRENT} AND \"kind\" = 'territorial'",

@@ -160,14 +160,18 @@ class ProjectReader:
         """Say whether a layer or table exists."""
         return name in self.table_names()
 
-    def has_rows(self, name: str, *, where: str | None = None) -> bool:
-        """Say whether a layer holds any current row (matching a SQL ``where``).
+    def has_rows(
+        self, name: str, *, where: str | None = None, version: int | None = None
+    ) -> bool:
+        """Say whether a layer holds any row (matching a SQL ``where``) at a version.
 
-        Reads one row at most, however large the layer.
+        Reads one row at most, however large the layer. The default version
+        is the current one.
         """
         if not self.has_layer(name):
             return False
-        condition = _rows_at(name, None, where)
+        version = None if version is None else self._resolve_version(version)
+        condition = _rows_at(name, version, where)
         clause = f" WHERE {condition}" if condition else ""
         with contextlib.closing(self._connect()) as connection:
             found = connection.execute(f'SELECT 1 FROM "{name}"{clause} LIMIT 1').fetchone()
@@ -842,21 +846,30 @@ class TableWriter:
 
 
 def _rows_at(name: str, version: int | None, where: str | None) -> str | None:
-    """Return the SQL condition for a layer's rows at a version (None: current rows).
-
-    Layers with history keep every row; a row belongs to the versions from
-    ``valid_from`` up to, not including, ``valid_to``.
-    """
+    """Return the SQL condition for a layer's rows at a version (None: current rows)."""
     filters = []
     if name in VERSIONED_LAYERS:
-        filters.append(
-            "valid_to IS NULL"
-            if version is None
-            else f"valid_from <= {int(version)} AND (valid_to IS NULL OR valid_to > {int(version)})"
-        )
+        filters.append(rows_at_version(version))
     if where:
         filters.append(f"({where})")
     return " AND ".join(filters) or None
+
+
+def rows_at_version(version: int | None, alias: str = "") -> str:
+    """Return the SQL condition selecting a history layer's rows at a version.
+
+    Layers with history keep every row; a row belongs to the versions from
+    ``valid_from`` up to, not including, ``valid_to``. ``None`` selects the
+    current rows; ``alias`` qualifies the columns (``"e"`` gives ``e.valid_to``).
+    """
+    prefix = f"{alias}." if alias else ""
+    if version is None:
+        return f"{prefix}valid_to IS NULL"
+    version = int(version)
+    return (
+        f"{prefix}valid_from <= {version} AND "
+        f"({prefix}valid_to IS NULL OR {prefix}valid_to > {version})"
+    )
 
 
 def _author() -> str:
