@@ -603,9 +603,9 @@ def import_ledger(
                 ids = make_ids(rows)
                 tally["rows"] += len(rows)
                 tally["empty"] += chunk.empty_rows
-                located = rows[["row", "source_row", "source_sheet"]].assign(
-                    enterprise_id=ids.to_numpy()
-                )
+                # The spreadsheet row and sheet follow from the row number
+                # (ledger_problems carries them for the rows with problems).
+                located = rows[["row"]].assign(enterprise_id=ids.to_numpy())
                 positions.write(located)
                 if len(chunk.problems) or not problems.rows:
                     context = rows[PROBLEM_CONTEXT].assign(enterprise_id=ids.to_numpy())
@@ -763,9 +763,11 @@ def assign_project(
         grid_dtype = pd.CategoricalDtype(pd.unique(grids["grid_code"].astype("str")))
         risk_dtype = pd.CategoricalDtype(list(dict(rules.risk_weights)))
         rows = 0
-        batches = writer.iter_layer("enterprises", columns=_ENTERPRISE_INPUT, batch_size=batch_size)
+        # Points are placed from lon/lat; decoding the stored shapes is not needed.
+        batches = writer.iter_layer(
+            "enterprises", columns=_ENTERPRISE_INPUT, batch_size=batch_size, with_geometry=False
+        )
         for batch in progress(batches, label="Assigning enterprises"):
-            batch = pd.DataFrame(batch.drop(columns="geometry"))
             rows += len(batch)
             territorial = assigner.assign(batch)
             flags = flag_sector_units(batch, rules, departments)
