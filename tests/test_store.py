@@ -253,3 +253,29 @@ def test_error_while_producing_chunks_is_raised_as_itself(project: Path) -> None
             writer.put_layer_chunks("enterprises", chunks())
     assert project.read_bytes() == before
     assert not list(project.parent.glob(".gridgis-*"))
+
+
+def test_rewrite_refuses_a_key_given_twice_even_when_unchanged(project: Path) -> None:
+    rows = _points(40)
+    with edit_project(project, command="first") as writer:
+        writer.put_layer_chunks("enterprises", [rows])
+    before = project.read_bytes()
+    with pytest.raises(StoreError, match="duplicate enterprise_id values: E00007"):
+        with edit_project(project, command="again") as writer:
+            writer.put_layer_chunks("enterprises", [rows.iloc[:20], rows.iloc[7:8], rows.iloc[20:]])
+    assert project.read_bytes() == before
+
+
+def test_rewrite_closes_removed_rows_and_keeps_their_history(project: Path) -> None:
+    rows = _points(300)
+    with edit_project(project, command="first") as writer:
+        writer.put_layer_chunks("enterprises", [rows])
+    kept = rows.drop(index=[3, 150, 299])
+    with edit_project(project, command="again") as writer:
+        change = writer.put_layer_chunks("enterprises", [kept.iloc[:100], kept.iloc[100:]])
+    assert change.removed == ["E00003", "E00150", "E00299"]
+    assert change.count("unchanged") == 297
+    reader = open_project(project)
+    assert len(reader.read_layer("enterprises")) == 297
+    earlier = reader.read_layer("enterprises", version=reader.current_version - 1)
+    assert {"E00003", "E00150", "E00299"} <= set(earlier["enterprise_id"])

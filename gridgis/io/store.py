@@ -301,6 +301,11 @@ class ProjectWriter(ProjectReader):
         self._touched = False
         self._tables: list[TableWriter] = []
 
+    def _resolve_version(self, version: int | None) -> int | None:  # type: ignore[override]
+        # Inside a write session "current" means the rows as they stand now,
+        # including those this session wrote (valid_to IS NULL).
+        return None if version is None else super()._resolve_version(version)
+
     @property
     def touched(self) -> bool:
         """Say whether anything was written in this session."""
@@ -396,7 +401,7 @@ class ProjectWriter(ProjectReader):
                 frame = self._with_history(self._prepare(frame, key))
                 frame["row_hash"] = pd.array([None] * len(frame), dtype="str")
                 keys = frame[key].astype(str).to_numpy(dtype=object)
-                key_hashes.append(pd.util.hash_array(keys))
+                key_hashes.append(_key_hashes(keys))
                 added.extend(keys[: CHANGE_LIST_LIMIT - len(added)].tolist())
                 yield frame
 
@@ -411,98 +416,62 @@ class ProjectWriter(ProjectReader):
         })
 
     def _refuse_duplicate_keys(self, name: str, key: str, key_hashes: list[np.ndarray]) -> None:
-        """Raise if a key was written twice in this version.
-
-        Keys are compared by their 64-bit hashes, 8 bytes a row; only if two
-        hashes meet is SQLite asked which keys really repeat.
-        """
-        hashes = np.sort(np.concatenate(key_hashes)) if key_hashes else np.empty(0, np.uint64)
-        if not (hashes[1:] == hashes[:-1]).any():
-            return
-        quoted = gpkg.quote(key)
-        with contextlib.closing(self._connect()) as connection:
-            repeated = [
-                row[0]
-                for row in connection.execute(
-                    f'SELECT CAST({quoted} AS TEXT) FROM "{name}" WHERE valid_from = ? '
-                    f"GROUP BY CAST({quoted} AS TEXT) HAVING count(*) > 1 LIMIT 5",
-                    (self.version,),
-                )
-            ]
-        if repeated:
-            raise StoreError(f"cannot store {name}: duplicate {key} values: {', '.join(repeated)}")
+        """Raise if a key was written twice in this version (compared by 128-bit hashes)."""
+        repeated = _repeated(key_hashes)
+        if len(repeated):
+            raise StoreError(
+                f"cannot store {name}: duplicate {key} values: "
+                + ", ".join(self._keys_with_hashes(name, key, repeated))
+            )
 
     def _replace_rows(
         self, name: str, chunks: Iterable[gpd.GeoDataFrame], key: str, progress: Progress
     ) -> LayerChange:
+        """Compare chunks with the current rows in memory; write only what changed.
+
+        The current rows are held as a 128-bit hash of their key, their row
+        hash and their row id: 32 bytes a row, so ten million fit in 320 MB.
+        """
+        self._hash_stored_rows(name)
+        stored = _CurrentRows.read(self, name, key)
         counts = {"added": 0, "changed": 0, "removed": 0, "unchanged": 0}
         lists: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
-        quoted_key = gpkg.quote(key)
-        self._hash_stored_rows(name)
-        with (
-            contextlib.closing(self._connect()) as connection,
-            _StagedRows(self.path.parent) as staged,
-        ):
-            # Keys are checked for uniqueness once, at the end: a plain table
-            # takes a million random keys in 1 s, a primary key in 4 s.
-            connection.execute("CREATE TEMP TABLE seen (k TEXT)")
-            connection.execute("CREATE TEMP TABLE chunk (k TEXT PRIMARY KEY, h TEXT)")
+        seen: list[np.ndarray] = []
+        closing: list[np.ndarray] = []
+        with _StagedRows(self.path.parent) as staged:
             for frame in progress(chunks, label=f"Writing {name}"):
                 frame = self._prepare(frame, key)
                 _refuse_duplicates_in(frame, key)
-                keys = frame[key].astype(str).to_numpy()
+                keys = frame[key].astype(str).to_numpy(dtype=object)
+                key_hashes = _key_hashes(keys)
+                seen.append(key_hashes)
                 hashes = _fingerprints(frame, [c for c in frame.columns if c != "geometry"])
-                connection.executemany("INSERT INTO seen VALUES (?)", ((k,) for k in keys))
-                connection.execute("DELETE FROM chunk")
-                connection.executemany(
-                    "INSERT INTO chunk VALUES (?, ?)", zip(keys, hashes, strict=True)
-                )
-                stored = dict(
-                    connection.execute(
-                        f'SELECT CAST(t.{quoted_key} AS TEXT), t.row_hash FROM "{name}" t '
-                        f"JOIN chunk ON chunk.k = CAST(t.{quoted_key} AS TEXT) "
-                        "WHERE t.valid_to IS NULL"
-                    ).fetchall()
-                )
-                previous = pd.Series(keys).map(stored).to_numpy()
-                is_new = pd.isna(previous)
-                is_changed = ~is_new & (previous != hashes)
-                if is_changed.any():
-                    self._close(connection, name, quoted_key, keys[is_changed])
-                connection.commit()
+                position, found = stored.find(key_hashes)
+                is_new = ~found
+                is_changed = found & (stored.row_hash[position] != hashes)
+                stored.matched[position[found]] = True
+                closing.append(stored.fid[position[is_changed]])
                 write = is_new | is_changed
                 if write.any():
-                    staged.add(self._with_history(frame[write].assign(row_hash=hashes[write])))
+                    rows = frame[write].assign(row_hash=_hex(hashes[write]))
+                    staged.add(self._with_history(rows))
                 for kind, mask in (("added", is_new), ("changed", is_changed)):
                     counts[kind] += int(mask.sum())
                     room = CHANGE_LIST_LIMIT - len(lists[kind])
                     lists[kind].extend(keys[mask][:room].tolist())
                 counts["unchanged"] += int((~write).sum())
-            repeated = [
-                row[0]
-                for row in connection.execute(
-                    "SELECT k FROM seen GROUP BY k HAVING count(*) > 1 LIMIT 5"
-                )
-            ]
-            if repeated:
+            repeated = _repeated(seen)
+            if len(repeated):
                 raise StoreError(
-                    f"cannot store {name}: duplicate {key} values: {', '.join(repeated)}"
+                    f"cannot store {name}: duplicate {key} values: "
+                    + ", ".join(self._keys_with_hashes(name, key, repeated))
                 )
-            connection.execute("CREATE INDEX temp.seen_k ON seen (k)")
-            removed = [
-                row[0]
-                for row in connection.execute(
-                    f'SELECT CAST({quoted_key} AS TEXT) FROM "{name}" '
-                    "WHERE valid_to IS NULL AND valid_from < ? "
-                    f"AND CAST({quoted_key} AS TEXT) NOT IN (SELECT k FROM seen)",
-                    (self.version,),
-                )
-            ]
-            if removed:
-                self._close(connection, name, quoted_key, np.asarray(removed, dtype=object))
-                connection.commit()
-            counts["removed"] = len(removed)
-            lists["removed"] = removed[:CHANGE_LIST_LIMIT]
+            removed_fids = stored.fid[~stored.matched]
+            counts["removed"] = len(removed_fids)
+            lists["removed"] = self._keys_of(name, key, removed_fids[:CHANGE_LIST_LIMIT])
+            to_close = np.concatenate([*closing, removed_fids])
+            if len(to_close):
+                self._close_rows(name, to_close)
             # All new rows go in through one GDAL session.
             if staged.rows:
                 staged.write(self.path, name, append=True)
@@ -525,22 +494,56 @@ class ProjectWriter(ProjectReader):
         if not self.has_rows(name, where="row_hash IS NULL"):
             return
         with contextlib.closing(self._connect()) as connection:
-            connection.execute("CREATE TEMP TABLE hashed (id INTEGER PRIMARY KEY, h TEXT)")
             for frame in self.iter_layer(
                 name, where="row_hash IS NULL", batch_size=batch_size, with_fid=True
             ):
                 fids = frame.pop("fid").to_numpy(dtype=np.int64)
                 columns = [c for c in frame.columns if c not in (*HISTORY_COLUMNS, "geometry")]
-                hashes = _fingerprints(frame, columns)
+                hashes = _hex(_fingerprints(frame, columns))
                 connection.executemany(
-                    "INSERT INTO hashed VALUES (?, ?)", zip(fids.tolist(), hashes, strict=True)
+                    f'UPDATE "{name}" SET row_hash = ? WHERE fid = ?',
+                    zip(hashes.tolist(), fids.tolist(), strict=True),
                 )
+            connection.commit()
+        self._touched = True
+
+    def _close_rows(self, name: str, fids: np.ndarray) -> None:
+        """Close rows by their row id: they stop being current at this version."""
+        with contextlib.closing(self._connect()) as connection:
+            connection.execute("CREATE TEMP TABLE closing (id INTEGER PRIMARY KEY)")
+            connection.executemany(
+                "INSERT OR IGNORE INTO closing VALUES (?)", ((int(f),) for f in fids)
+            )
             connection.execute(
-                f'UPDATE "{name}" SET row_hash = (SELECT h FROM hashed WHERE hashed.id = '
-                f'"{name}".fid) WHERE row_hash IS NULL AND valid_to IS NULL'
+                f'UPDATE "{name}" SET valid_to = ? WHERE fid IN (SELECT id FROM closing)',
+                (self.version,),
             )
             connection.commit()
         self._touched = True
+
+    def _keys_of(self, name: str, key: str, fids: np.ndarray) -> list[str]:
+        if not len(fids):
+            return []
+        with contextlib.closing(self._connect()) as connection:
+            connection.execute("CREATE TEMP TABLE wanted (id INTEGER PRIMARY KEY)")
+            connection.executemany("INSERT INTO wanted VALUES (?)", ((int(f),) for f in fids))
+            return [
+                row[0]
+                for row in connection.execute(
+                    f'SELECT CAST({gpkg.quote(key)} AS TEXT) FROM "{name}" '
+                    "WHERE fid IN (SELECT id FROM wanted)"
+                )
+            ]
+
+    def _keys_with_hashes(self, name: str, key: str, wanted: np.ndarray) -> list[str]:
+        """Name the keys given more than once (found by hash; read back for the message)."""
+        found: list[str] = []
+        for frame in self.iter_layer(name, columns=[key], with_geometry=False):
+            keys = frame[key].astype(str).to_numpy(dtype=object)
+            hit = np.isin(_key_hashes(keys), wanted)
+            found.extend(keys[hit].tolist())
+        named = sorted(set(found))[:5]
+        return named or [f"{len(wanted)} repeated key(s)"]
 
     def write_features(self, name: str, frame: gpd.GeoDataFrame) -> None:
         """Replace a layer that keeps no history (check results, reports)."""
@@ -607,19 +610,6 @@ class ProjectWriter(ProjectReader):
                 f"(CAST({gpkg.quote(key)} AS TEXT)) WHERE valid_to IS NULL"
             )
             connection.commit()
-
-    def _close(
-        self, connection: sqlite3.Connection, name: str, quoted_key: str, keys: np.ndarray
-    ) -> None:
-        connection.execute("CREATE TEMP TABLE IF NOT EXISTS closing (k TEXT PRIMARY KEY)")
-        connection.execute("DELETE FROM closing")
-        connection.executemany("INSERT INTO closing VALUES (?)", ((str(k),) for k in keys))
-        connection.execute(
-            f'UPDATE "{name}" SET valid_to = ? WHERE valid_to IS NULL '
-            f"AND CAST({quoted_key} AS TEXT) IN (SELECT k FROM closing)",
-            (self.version,),
-        )
-        self._touched = True
 
     def _discard(self) -> None:
         """Drop what was staged but not written (the version failed)."""
@@ -803,6 +793,72 @@ def _stream_rows(
     return rows
 
 
+class _CurrentRows:
+    """The current rows of a layer, as sorted 128-bit key hashes, row hashes and row ids."""
+
+    def __init__(self, key_hash: np.ndarray, row_hash: np.ndarray, fid: np.ndarray) -> None:
+        order = np.argsort(key_hash)
+        self.key_hash = key_hash[order]
+        self.row_hash = row_hash[order]
+        self.fid = fid[order]
+        self.matched = np.zeros(len(order), dtype=bool)
+
+    @classmethod
+    def read(cls, reader: ProjectReader, name: str, key: str) -> _CurrentRows:
+        key_hashes, row_hashes, fids = [], [], []
+        for frame in reader.iter_layer(
+            name, columns=[key, "row_hash"], with_geometry=False, with_fid=True
+        ):
+            key_hashes.append(_key_hashes(frame[key].astype(str).to_numpy(dtype=object)))
+            row_hashes.append(_unhex(frame["row_hash"].to_numpy(dtype=object)))
+            fids.append(frame["fid"].to_numpy(dtype=np.int64))
+        if not fids:
+            return cls(np.empty(0, _KEY_HASH), np.empty(0, np.uint64), np.empty(0, np.int64))
+        return cls(np.concatenate(key_hashes), np.concatenate(row_hashes), np.concatenate(fids))
+
+    def find(self, key_hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return each key's position among the current rows, and whether it is there."""
+        if not len(self.key_hash):
+            return np.zeros(len(key_hashes), dtype=np.int64), np.zeros(len(key_hashes), bool)
+        position = np.searchsorted(self.key_hash, key_hashes)
+        position = np.minimum(position, len(self.key_hash) - 1)
+        return position, self.key_hash[position] == key_hashes
+
+
+#: Two independent 64-bit hashes of a key, compared as one 16-byte value:
+#: equal hashes then mean equal keys for any ledger that will ever exist.
+_KEY_HASH = np.dtype("V16")
+
+
+def _key_hashes(keys: np.ndarray) -> np.ndarray:
+    pair = np.empty((len(keys), 2), dtype=np.uint64)
+    pair[:, 0] = pd.util.hash_array(keys, hash_key="gridgis-key-hi01")
+    pair[:, 1] = pd.util.hash_array(keys, hash_key="gridgis-key-lo02")
+    return pair.view(_KEY_HASH).ravel()
+
+
+def _repeated(key_hashes: list[np.ndarray]) -> np.ndarray:
+    """Return the key hashes that occur more than once."""
+    if not key_hashes:
+        return np.empty(0, _KEY_HASH)
+    ordered = np.sort(np.concatenate(key_hashes))
+    return np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+
+
+def _hex(hashes: np.ndarray) -> np.ndarray:
+    return np.char.mod("%016x", hashes).astype(object)
+
+
+def _unhex(texts: np.ndarray) -> np.ndarray:
+    """Turn stored hex row hashes back into numbers (missing: 0, which matches nothing)."""
+    present = pd.notna(texts)
+    values = np.zeros(len(texts), dtype=np.uint64)
+    if present.any():
+        joined = "".join(texts[present].tolist())
+        values[present] = np.frombuffer(bytes.fromhex(joined), dtype=">u8").astype(np.uint64)
+    return values
+
+
 def _refuse_duplicates_in(frame: pd.DataFrame, key: str) -> None:
     duplicated = frame[key][frame[key].duplicated()]
     if len(duplicated):
@@ -957,8 +1013,7 @@ def _fingerprints(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     if "geometry" in frame.columns:
         parts["geometry"] = shapely.to_wkb(np.asarray(frame.geometry.values), hex=True)
     normalised = pd.DataFrame(parts, index=frame.index)
-    hashes = pd.util.hash_pandas_object(normalised, index=False).to_numpy()
-    return np.char.mod("%016x", hashes).astype(object)
+    return pd.util.hash_pandas_object(normalised, index=False).to_numpy(dtype=np.uint64)
 
 
 def _write_styles(connection: sqlite3.Connection) -> None:
