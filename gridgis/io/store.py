@@ -493,17 +493,21 @@ class ProjectWriter(ProjectReader):
         """
         if not self.has_rows(name, where="row_hash IS NULL"):
             return
+        # Hashes are collected first (16 bytes a row) and stored after the
+        # read has finished: writing while GDAL still reads the file breaks it.
+        fids, hashes = [], []
+        for frame in self.iter_layer(
+            name, where="row_hash IS NULL", batch_size=batch_size, with_fid=True
+        ):
+            fids.append(frame.pop("fid").to_numpy(dtype=np.int64))
+            columns = [c for c in frame.columns if c not in (*HISTORY_COLUMNS, "geometry")]
+            hashes.append(_fingerprints(frame, columns))
         with contextlib.closing(self._connect()) as connection:
-            for frame in self.iter_layer(
-                name, where="row_hash IS NULL", batch_size=batch_size, with_fid=True
-            ):
-                fids = frame.pop("fid").to_numpy(dtype=np.int64)
-                columns = [c for c in frame.columns if c not in (*HISTORY_COLUMNS, "geometry")]
-                hashes = _hex(_fingerprints(frame, columns))
-                connection.executemany(
-                    f'UPDATE "{name}" SET row_hash = ? WHERE fid = ?',
-                    zip(hashes.tolist(), fids.tolist(), strict=True),
-                )
+            connection.executemany(
+                f'UPDATE "{name}" SET row_hash = ? WHERE fid = ?',
+                zip(_hex(np.concatenate(hashes)).tolist(), np.concatenate(fids).tolist(),
+                    strict=True),
+            )
             connection.commit()
         self._touched = True
 
