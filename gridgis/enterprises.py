@@ -91,6 +91,11 @@ def enterprise_layer(chunk: pd.DataFrame, ids: pd.Series) -> gpd.GeoDataFrame:
         Points at (lon, lat) in CGCS2000; rows without coordinates have no
         geometry but are kept.
     """
+    return with_points(enterprise_rows(chunk, ids))
+
+
+def enterprise_rows(chunk: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+    """Return the layer's attribute columns of normalised ledger rows (no geometry yet)."""
     known = [c for c in LEDGER_COLUMNS if c not in POSITION_COLUMNS]
     extra_columns = [c for c in chunk.columns if c not in LEDGER_COLUMNS]
     frame = pd.DataFrame(chunk[known]).copy()
@@ -101,8 +106,13 @@ def enterprise_layer(chunk: pd.DataFrame, ids: pd.Series) -> gpd.GeoDataFrame:
         frame["extra"] = lines.splitlines() if len(chunk) else []
     else:
         frame["extra"] = "{}"
+    return frame.reset_index(drop=True)
+
+
+def with_points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Add each row's point at (lon, lat) in CGCS2000 (none where either is missing)."""
     lon = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=float)
     lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=float)
     geometry = gpd.points_from_xy(lon, lat, crs=CGCS2000)
     geometry[np.isnan(lon) | np.isnan(lat)] = None
-    return gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=geometry, crs=CGCS2000)
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=CGCS2000)

@@ -8,6 +8,7 @@ see only GeoDataFrames.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -571,22 +572,23 @@ def import_ledger(
     ImportReport
         The layer change (new, changed and removed enterprises) and the problems.
     """
-    from gridgis.enterprises import EnterpriseIds, enterprise_layer
-    from gridgis.io.ledger import iter_ledger_chunks
+    from gridgis.enterprises import with_points
+    from gridgis.prefetch import prefetched
 
     reader = open_project(project)
     county = reader.read_layer("admin_units", where="level = 'county'")
     bounds = tuple(float(v) for v in county.total_bounds) if len(county) else None
-    chunks = iter_ledger_chunks(
-        ledger,
-        sheet=sheet,
-        encoding=encoding,
-        coords=coords,
-        coords_column=coords_column,
-        county_bounds=bounds,
-        chunk_rows=chunk_rows,
-    )
-    make_ids = EnterpriseIds()
+    options = {
+        "sheet": sheet,
+        "encoding": encoding,
+        "coords": coords,
+        "coords_column": coords_column,
+        "county_bounds": bounds,
+        "chunk_rows": chunk_rows,
+    }
+    # Check the file, its header and the options here, before the project is
+    # opened for writing; the helper process then reads it for real.
+    _check_ledger(ledger, options)
     tally = {"rows": 0, "empty": 0, "problems": 0}
     kinds: dict[str, int] = {}
     notes: list[str] = []
@@ -596,26 +598,20 @@ def import_ledger(
         problems = writer.table_writer("ledger_problems")
 
         def layer_chunks():  # a generator of GeoDataFrames, one per ledger chunk
-            for chunk in chunks:
+            # Reading and normalising run in a second process, overlapping
+            # GDAL's write of the previous chunk here.
+            for part in prefetched(_ledger_parts, ledger, options):
                 if not notes:
-                    notes.extend(chunk.info.notes)
-                rows = chunk.enterprises
-                ids = make_ids(rows)
-                tally["rows"] += len(rows)
-                tally["empty"] += chunk.empty_rows
-                # The spreadsheet row and sheet follow from the row number
-                # (ledger_problems carries them for the rows with problems).
-                located = rows[["row"]].assign(enterprise_id=ids.to_numpy())
-                positions.write(located)
-                if len(chunk.problems) or not problems.rows:
-                    context = rows[PROBLEM_CONTEXT].assign(enterprise_id=ids.to_numpy())
-                    found = chunk.problems.drop(columns=["source_row"], errors="ignore")
-                    found = found.merge(context, on="row", how="left")
-                    problems.write(found.astype({"value": str}) if len(found) else found)
-                    tally["problems"] += len(found)
-                    for kind, count in found["kind"].value_counts().items():
+                    notes.extend(part.notes)
+                tally["rows"] += len(part.rows)
+                tally["empty"] += part.empty_rows
+                positions.write(part.positions)
+                if len(part.problems) or not problems.rows:
+                    problems.write(part.problems)
+                    tally["problems"] += len(part.problems)
+                    for kind, count in part.problems["kind"].value_counts().items():
                         kinds[kind] = kinds.get(kind, 0) + int(count)
-                yield enterprise_layer(rows, ids)
+                yield with_points(part.rows)
 
         change = writer.put_layer_chunks(
             "enterprises", layer_chunks(), geometry_type="Point", progress=progress
@@ -642,6 +638,48 @@ def import_ledger(
         version = writer.version
     problem_counts = pd.Series(kinds, dtype="int64").rename("rows")
     return ImportReport(version, tally["rows"], tally["empty"], change, problem_counts, notes)
+
+
+@dataclass
+class _LedgerPart:
+    """One chunk of a ledger, read, normalised and identified (see :func:`_ledger_parts`)."""
+
+    rows: pd.DataFrame  # the enterprises layer's attribute columns
+    positions: pd.DataFrame  # ledger row number → enterprise_id
+    problems: pd.DataFrame  # with the context a user fixes the ledger from
+    empty_rows: int
+    notes: tuple[str, ...]
+
+
+def _check_ledger(ledger: Path, options: dict[str, object]) -> None:
+    """Raise the ledger's file, header or option errors now (the chunks are read later)."""
+    from gridgis.io.ledger import iter_ledger_chunks
+
+    chunks = iter_ledger_chunks(ledger, **options)  # type: ignore[arg-type]
+    chunks.close()
+
+
+def _ledger_parts(ledger: Path, options: dict[str, object]) -> Iterator[_LedgerPart]:
+    """Read a ledger chunk by chunk: normalised rows, stable ids, positions and problems."""
+    from gridgis.enterprises import EnterpriseIds, enterprise_rows
+    from gridgis.io.ledger import iter_ledger_chunks
+
+    make_ids = EnterpriseIds()
+    for chunk in iter_ledger_chunks(ledger, **options):  # type: ignore[arg-type]
+        rows = chunk.enterprises
+        ids = make_ids(rows).to_numpy()
+        context = rows[PROBLEM_CONTEXT].assign(enterprise_id=ids)
+        found = chunk.problems.drop(columns=["source_row"], errors="ignore")
+        found = found.merge(context, on="row", how="left")
+        yield _LedgerPart(
+            rows=enterprise_rows(rows, pd.Series(ids, index=rows.index)),
+            # The spreadsheet row and sheet follow from the row number
+            # (ledger_problems carries them for the rows with problems).
+            positions=rows[["row"]].assign(enterprise_id=ids).reset_index(drop=True),
+            problems=found.astype({"value": str}) if len(found) else found,
+            empty_rows=chunk.empty_rows,
+            notes=tuple(chunk.info.notes),
+        )
 
 
 _ENTERPRISE_INPUT = [

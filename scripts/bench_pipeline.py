@@ -33,6 +33,7 @@ Usage: python scripts/bench_pipeline.py [--rows N] [--villages 3000]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import subprocess
 import sys
@@ -108,16 +109,34 @@ def write_ledger(path: Path, villages: gpd.GeoDataFrame, rows: int, seed: int) -
         written += n
 
 
-def run_measured(label: str, command: list[str]) -> tuple[float, float]:
-    """Run a command; return (seconds, peak resident memory in MB) of that process alone.
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and its children (the import's helper process), in kB."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        found = re.search(r"VmRSS:\s+(\d+) kB", status)
+        total += int(found.group(1)) if found else 0
+        pending.extend(int(child) for child in children)
+    return total
 
-    The peak is the child's own ``VmHWM``, polled from ``/proc``: ``ru_maxrss``
-    from ``wait4`` would start from this (much larger) parent's size, which a
-    forked child inherits on Linux even after ``exec``.
+
+def run_measured(label: str, command: list[str]) -> tuple[float, float]:
+    """Run a command; return (seconds, peak resident memory in MB) of it and its children.
+
+    The peak is polled from ``/proc`` every 50 ms: the sum of the resident
+    memory of the command and of any helper process it starts (``ru_maxrss``
+    from ``wait4`` would start from this much larger parent's size, which a
+    forked child inherits on Linux even after ``exec``, and would miss the
+    helpers).
     """
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    status = Path(f"/proc/{process.pid}/status")
     peak_kb = 0
     chunks: dict[str, list[bytes]] = {"out": [], "err": []}
     readers = [
@@ -126,14 +145,13 @@ def run_measured(label: str, command: list[str]) -> tuple[float, float]:
     ]
     for reader in readers:
         reader.start()
+    status = Path(f"/proc/{process.pid}/status")
     while process.poll() is None:
-        try:
-            text = status.read_text()
-        except (FileNotFoundError, ProcessLookupError):
-            break
-        found = re.search(r"VmHWM:\s+(\d+) kB", text)
-        if found:
-            peak_kb = max(peak_kb, int(found.group(1)))
+        peak_kb = max(peak_kb, _tree_rss_kb(process.pid))
+        # The command's own high-water mark catches peaks between polls.
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            found = re.search(r"VmHWM:\s+(\d+) kB", status.read_text())
+            peak_kb = max(peak_kb, int(found.group(1)) if found else 0)
         time.sleep(0.05)
     process.wait()
     seconds = time.perf_counter() - start

@@ -118,3 +118,21 @@ def test_bad_ledgers_leave_the_project_unchanged(tmp_path: Path, project: Path, 
 
     assert re.search(message, result.output), result.output
     assert file_digest(project) == before
+
+
+def test_a_bad_row_late_in_the_ledger_stops_the_import_cleanly(
+    tmp_path: Path, project: Path
+) -> None:
+    # Read two rows at a time, so the bad row is met by the helper process
+    # after several chunks have already been written to the working copy.
+    from gridgis.errors import InputDataError
+    from gridgis.project import import_ledger
+
+    rows = ROWS * 4 + ['丁公司,,金山镇,红星村,106.2,38.5,商贸,一般,"多余","字段"'] + ROWS
+    ledger = _ledger(tmp_path, rows, encoding="utf-8")
+    before = file_digest(project)
+    with pytest.raises(InputDataError, match="malformed CSV"):
+        import_ledger(project, ledger, command="test", chunk_rows=2)
+    assert file_digest(project) == before
+    leftovers = [p.name for p in project.parent.iterdir() if p.name.startswith(".")]
+    assert all(name.endswith(".lock") for name in leftovers), leftovers

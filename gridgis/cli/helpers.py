@@ -18,8 +18,13 @@ def progress_bar(items: Iterable[T], *, total: int | None = None, label: str = "
     """Draw a progress bar on stderr while ``items`` is consumed.
 
     Matches :class:`gridgis.progress.Progress`. click hides the bar when stderr
-    is not a terminal, so logs and CI output stay clean.
+    is not a terminal, so logs and CI output stay clean; ``--quiet`` hides it
+    (and its label) everywhere.
     """
+    context = click.get_current_context(silent=True)
+    if context is not None and context.meta.get("gridgis.quiet"):
+        yield from items
+        return
     with click.progressbar(items, length=total, label=label, file=sys.stderr, show_pos=True) as bar:
         yield from bar
 

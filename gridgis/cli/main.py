@@ -84,6 +84,7 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
     it add one version; a command that fails leaves the file untouched.
     """
     ctx.meta["gridgis.verbose"] = verbose
+    ctx.meta["gridgis.quiet"] = quiet
     level = logging.INFO - 10 * verbose + 10 * quiet
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
