@@ -157,3 +157,30 @@ def test_rules_with_unknown_key_name_the_key_and_line(assigned: Path, tmp_path: 
     assert result.exit_code == 1
     assert f"line {line}" in result.output and "levls" in result.output
     assert file_digest(assigned) == before
+
+
+def test_export_at_an_earlier_version_joins_the_enterprises_of_that_version(
+    assigned: Path, tmp_path: Path
+) -> None:
+    assign_version = open_project(assigned).current_version
+    ledger = pd.read_csv(DEMO_DIR / "enterprises_gbk.csv", encoding="gbk", dtype=str)
+    name_column = "企业名称"
+    renamed = ledger.copy()
+    renamed.loc[0, name_column] = "改名后的企业有限公司"
+    changed = tmp_path / "renamed.csv"
+    renamed.to_csv(changed, index=False, encoding="utf-8")
+    result = run("enterprises", "import", assigned, changed)
+    assert result.exit_code == 0, result.output
+    assert "1 changed" in result.output
+
+    def exported(*version: str) -> pd.DataFrame:
+        output = tmp_path / f"a{'-'.join(version) or 'now'}.csv"
+        done = run("export", assigned, "--layer", "assignments", "-o", output, *version)
+        assert done.exit_code == 0, done.output
+        return pd.read_csv(output, encoding="utf-8-sig", dtype=str)
+
+    then, now = exported("--version", str(assign_version)), exported()
+    assert len(then) == len(now) == 3000
+    assert ledger.loc[0, name_column] in set(then["name"])
+    assert "改名后的企业有限公司" not in set(then["name"])
+    assert "改名后的企业有限公司" in set(now["name"])

@@ -64,7 +64,7 @@ def _select(version: int | None, columns: list[str], geometry: str | None) -> st
     # the next assign; LEFT JOIN keeps it visible (without a point) meanwhile.
     return (
         f"SELECT {', '.join(fields)} FROM assignments a "
-        "LEFT JOIN enterprises e ON CAST(e.enterprise_id AS TEXT) = CAST(a.enterprise_id AS TEXT) "
+        "LEFT JOIN enterprises e ON e.enterprise_id = a.enterprise_id "
         f"AND {rows_at_version(version, 'e')} WHERE {rows_at_version(version, 'a')}"
     )
 
@@ -153,8 +153,8 @@ def create_map_view(connection: sqlite3.Connection) -> None:
     connection.execute(
         f"CREATE VIEW {gpkg.quote(MAP_VIEW)} AS SELECT e.fid AS OGC_FID, "
         f"e.{gpkg.quote(geometry)} AS {gpkg.quote(geometry)}, {fields}, a.valid_from, "
-        "a.valid_to FROM assignments a JOIN enterprises e ON CAST(e.enterprise_id AS TEXT) = "
-        "CAST(a.enterprise_id AS TEXT) AND e.valid_to IS NULL WHERE a.valid_to IS NULL"
+        "a.valid_to FROM assignments a JOIN enterprises e ON e.enterprise_id = a.enterprise_id "
+        "AND e.valid_to IS NULL WHERE a.valid_to IS NULL"
     )
     for meta in ("gpkg_contents", "gpkg_geometry_columns"):
         connection.execute(f"DELETE FROM {meta} WHERE table_name = ?", (MAP_VIEW,))

@@ -60,6 +60,9 @@ logger = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 DEFAULT_LOCK_TIMEOUT = 10.0
 HISTORY_COLUMNS = ("valid_from", "valid_to", "row_hash")
+#: Layers other tables join to by key (the assignments view joins enterprises):
+#: their key is indexed, over all versions, when the layer is created.
+JOINED_BY_KEY = frozenset({"enterprises"})
 #: The change lists of a :class:`LayerChange` keep at most this many keys.
 CHANGE_LIST_LIMIT = 10_000
 
@@ -410,7 +413,8 @@ class ProjectWriter(ProjectReader):
         )
         self._touched = True
         self._refuse_duplicate_keys(name, key, key_hashes)
-        self._index_current_keys(name, key)
+        if name in JOINED_BY_KEY:
+            self._index_keys(name, key)
         return LayerChange(name, added=sorted(added), counts={
             "added": rows, "changed": 0, "removed": 0, "unchanged": 0,
         })
@@ -613,12 +617,11 @@ class ProjectWriter(ProjectReader):
         frame["valid_to"] = pd.array([None] * len(frame), dtype="Int64")
         return frame
 
-    def _index_current_keys(self, name: str, key: str) -> None:
-        """Index the current row of each key, which every later write looks up."""
+    def _index_keys(self, name: str, key: str) -> None:
+        """Index a layer's key (all versions), for joins by key at any version."""
         with contextlib.closing(self._connect()) as connection:
             connection.execute(
-                f'CREATE INDEX IF NOT EXISTS "{name}_current_{key}" ON "{name}" '
-                f"(CAST({gpkg.quote(key)} AS TEXT)) WHERE valid_to IS NULL"
+                f'CREATE INDEX IF NOT EXISTS "{name}_{key}" ON "{name}" ({gpkg.quote(key)})'
             )
             connection.commit()
 
