@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -27,6 +28,7 @@ from gridgis.io.assignment_view import (
 from gridgis.io.output import check_output_path, write_frame
 from gridgis.io.store import edit_project, open_project, single_part_polygons
 from gridgis.io.vector import VectorRead, read_vector
+from gridgis.prefetch import prefetched
 from gridgis.progress import Progress, silent
 from gridgis.topology import CheckResult, CheckSettings, check_admin_units, check_grids
 
@@ -573,7 +575,6 @@ def import_ledger(
         The layer change (new, changed and removed enterprises) and the problems.
     """
     from gridgis.enterprises import with_points
-    from gridgis.prefetch import prefetched
 
     reader = open_project(project)
     county = reader.read_layer("admin_units", where="level = 'county'")
@@ -907,21 +908,19 @@ def assign_project(
         by_rule: dict[str, int] = {}
         by_reason: dict[str, int] = {}
 
-        def final_batches():  # a generator of GeoDataFrames
-            for part in parts:
-                frame = _final_assignments(
-                    pd.read_parquet(part), moves, is_moved, code_of_department
-                )
-                for kind in ("territorial", "sector"):
-                    tally[kind] += int((frame["kind"] == kind).sum())
-                tally["unassigned"] += int(frame["kind"].isna().sum())
-                tally["mismatches"] += int(frame["mismatch"].fillna(False).sum())
-                for rule, count in frame["method_rule"].value_counts().items():
-                    by_rule[rule] = by_rule.get(rule, 0) + int(count)
-                unplaced = frame.loc[frame["kind"].isna(), "reason_kind"]
-                for reason, count in unplaced.value_counts().items():
-                    by_reason[reason] = by_reason.get(reason, 0) + int(count)
-                yield _assignment_rows(frame)
+        def final_batches():  # a generator of DataFrames
+            # Outcomes are decided in a helper process, overlapping the
+            # write of the previous batch here.
+            for frame, counts in prefetched(
+                _final_parts, parts, moves, is_moved, code_of_department
+            ):
+                for name in tally:
+                    tally[name] += counts[name]
+                for rule, count in counts["by_rule"].items():
+                    by_rule[rule] = by_rule.get(rule, 0) + count
+                for reason, count in counts["by_reason"].items():
+                    by_reason[reason] = by_reason.get(reason, 0) + count
+                yield frame
 
         writer.put_layer_chunks("assignments", final_batches())
         refresh_map_view(writer.path)
@@ -1034,6 +1033,27 @@ def _final_assignments(
     # Kept in the layer for unassigned rows only: the report selects by it.
     frame["reason_code"] = frame["reason_kind"]
     return frame
+
+
+def _final_parts(
+    parts: list[Path],
+    moves: pd.DataFrame,
+    is_moved: np.ndarray,
+    code_of_department: dict[int, str],
+) -> Iterator[tuple[pd.DataFrame, dict[str, Any]]]:
+    """Yield each spilled part's final assignment rows, with what they count towards."""
+    for part in parts:
+        frame = _final_assignments(pd.read_parquet(part), moves, is_moved, code_of_department)
+        unplaced = frame.loc[frame["kind"].isna(), "reason_kind"]
+        counts = {
+            "territorial": int((frame["kind"] == "territorial").sum()),
+            "sector": int((frame["kind"] == "sector").sum()),
+            "unassigned": int(frame["kind"].isna().sum()),
+            "mismatches": int(frame["mismatch"].fillna(False).sum()),
+            "by_rule": {k: int(v) for k, v in frame["method_rule"].value_counts().items()},
+            "by_reason": {k: int(v) for k, v in unplaced.value_counts().items()},
+        }
+        yield _assignment_rows(frame), counts
 
 
 def _assignment_rows(frame: pd.DataFrame) -> pd.DataFrame:

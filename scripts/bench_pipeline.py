@@ -109,18 +109,23 @@ def write_ledger(path: Path, villages: gpd.GeoDataFrame, rows: int, seed: int) -
         written += n
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and its children (the import's helper process), in kB."""
+def _tree_pss_kb(pid: int) -> int:
+    """Memory of a process and its children (helper processes), in kB.
+
+    Proportional set size: a page a forked helper still shares with its
+    parent counts half to each, so the sum is the memory really in use
+    (resident sizes would count every shared page twice).
+    """
     total = 0
     pending = [pid]
     while pending:
         current = pending.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except (FileNotFoundError, ProcessLookupError):
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-        found = re.search(r"VmRSS:\s+(\d+) kB", status)
+        found = re.search(r"^Pss:\s+(\d+) kB", rollup, flags=re.MULTILINE)
         total += int(found.group(1)) if found else 0
         pending.extend(int(child) for child in children)
     return total
@@ -129,11 +134,11 @@ def _tree_rss_kb(pid: int) -> int:
 def run_measured(label: str, command: list[str]) -> tuple[float, float]:
     """Run a command; return (seconds, peak resident memory in MB) of it and its children.
 
-    The peak is polled from ``/proc`` every 50 ms: the sum of the resident
-    memory of the command and of any helper process it starts (``ru_maxrss``
-    from ``wait4`` would start from this much larger parent's size, which a
-    forked child inherits on Linux even after ``exec``, and would miss the
-    helpers).
+    The peak is polled from ``/proc`` every 50 ms: the proportional memory of
+    the command and of any helper process it starts, summed, or the
+    command's own high-water mark if that is higher (``ru_maxrss`` from
+    ``wait4`` would start from this much larger parent's size, which a forked
+    child inherits on Linux even after ``exec``, and would miss the helpers).
     """
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -147,7 +152,7 @@ def run_measured(label: str, command: list[str]) -> tuple[float, float]:
         reader.start()
     status = Path(f"/proc/{process.pid}/status")
     while process.poll() is None:
-        peak_kb = max(peak_kb, _tree_rss_kb(process.pid))
+        peak_kb = max(peak_kb, _tree_pss_kb(process.pid))
         # The command's own high-water mark catches peaks between polls.
         with contextlib.suppress(FileNotFoundError, ProcessLookupError):
             found = re.search(r"VmHWM:\s+(\d+) kB", status.read_text())
