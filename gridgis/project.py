@@ -7,6 +7,7 @@ see only GeoDataFrames.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import pandas as pd
 
 from gridgis.admin import build_admin_units
 from gridgis.errors import InputDataError
+from gridgis.io import gpkg
 from gridgis.io.assignment_view import (
     ASSIGNMENT_COLUMNS,
     iter_assignments,
@@ -26,7 +28,7 @@ from gridgis.io.assignment_view import (
     refresh_map_view,
 )
 from gridgis.io.output import check_output_path, write_frame
-from gridgis.io.store import edit_project, open_project, single_part_polygons
+from gridgis.io.store import ProjectReader, edit_project, open_project, single_part_polygons
 from gridgis.io.vector import VectorRead, read_vector
 from gridgis.prefetch import prefetched
 from gridgis.progress import Progress, silent
@@ -1123,7 +1125,6 @@ def quality_report(project: Path) -> dict[str, pd.DataFrame]:
         raise InputDataError(
             f"{project.name} has no imported ledger; run 'gridgis enterprises import'"
         )
-    positions = reader.read_table("ledger_rows")
     context = ["row", "name", "uscc", "township", "village", "address"]
 
     def from_problems(kinds: list[str], extra: list[str]) -> pd.DataFrame:
@@ -1135,19 +1136,28 @@ def quality_report(project: Path) -> dict[str, pd.DataFrame]:
 
     sheets = {
         REPORT_SHEETS["invalid_uscc"]: from_problems(["invalid_uscc"], []),
-        REPORT_SHEETS["duplicates"]: _duplicate_rows(reader, positions),
+        REPORT_SHEETS["duplicates"]: _duplicate_rows(reader),
         REPORT_SHEETS["swapped"]: from_problems(
             ["swapped_coordinates"], ["lon_input", "lat_input"]
         ),
     }
-    assignments = read_assignments(project) if reader.has_layer("assignments") else None
+    # Only the rows a sheet shows are read, so a ten-million-row project
+    # needs memory for its problems, not for its enterprises.
+    assignments = (
+        read_assignments(
+            project,
+            where="a.kind IS NULL OR a.mismatch = 1 OR a.reason_code = 'outside_grids'",
+        )
+        if reader.has_layer("assignments")
+        else None
+    )
     outside = from_problems(
         ["outside_county", "coordinates_out_of_range"], ["lon_input", "lat_input"]
     )
     if assignments is not None and len(assignments):
         admin = reader.read_layer("admin_units", columns=["code", "name"])
         names = dict(zip(admin["code"], admin["name"], strict=True))
-        assignments = _with_rows(assignments, positions)
+        assignments = _with_rows(assignments, reader)
         unplaced = assignments[assignments["kind"].isna()]
         beyond = unplaced[unplaced["reason_code"] == "outside_grids"]
         beyond = beyond.rename(columns={"reason": "detail"})[[*context, "lon", "lat", "detail"]]
@@ -1193,25 +1203,39 @@ def quality_report(project: Path) -> dict[str, pd.DataFrame]:
     return {"汇总": summary, **sheets}
 
 
-def _with_rows(frame: pd.DataFrame, positions: pd.DataFrame) -> pd.DataFrame:
-    if positions.empty:
+def _with_rows(frame: pd.DataFrame, reader: ProjectReader) -> pd.DataFrame:
+    """Add each enterprise's ledger row number (from the last import's ``ledger_rows``)."""
+    if frame.empty or not reader.has_layer("ledger_rows"):
         return frame.assign(row=pd.NA)
-    return frame.merge(positions[["enterprise_id", "row"]], on="enterprise_id", how="left")
+    with contextlib.closing(gpkg.connect(reader.path)) as connection:
+        connection.execute("CREATE TEMP TABLE wanted (enterprise_id TEXT PRIMARY KEY)")
+        connection.executemany(
+            "INSERT OR IGNORE INTO wanted VALUES (?)",
+            ((str(k),) for k in frame["enterprise_id"].tolist()),
+        )
+        positions = pd.read_sql_query(
+            "SELECT r.enterprise_id, r.row FROM ledger_rows r "
+            "JOIN wanted w ON w.enterprise_id = r.enterprise_id",
+            connection,
+        )
+    return frame.merge(positions, on="enterprise_id", how="left")
 
 
-def _duplicate_rows(reader: object, positions: pd.DataFrame) -> pd.DataFrame:
+def _duplicate_rows(reader: ProjectReader) -> pd.DataFrame:
     """Every row whose USCC another row also has (all copies, not only the later ones)."""
     columns = ["enterprise_id", "name", "uscc", "township", "village", "address"]
-    if not reader.has_layer("enterprises"):  # type: ignore[attr-defined]
+    if not reader.has_layer("enterprises"):
         return pd.DataFrame(columns=["row", *columns[1:], "copies"])
-    enterprises = reader.read_layer(  # type: ignore[attr-defined]
-        "enterprises", columns=columns, where="uscc IS NOT NULL"
+    # The database finds the repeated codes; only their rows are read.
+    repeated = reader.read_layer(
+        "enterprises",
+        columns=columns,
+        where="uscc IN (SELECT uscc FROM enterprises WHERE valid_to IS NULL "
+        "AND uscc IS NOT NULL GROUP BY uscc HAVING count(*) > 1)",
     )
-    copies = enterprises.groupby("uscc")["uscc"].transform("size")
-    repeated = pd.DataFrame(enterprises[copies > 1].drop(columns="geometry")).assign(
-        copies=copies[copies > 1]
-    )
-    repeated = _with_rows(repeated, positions)
+    repeated = pd.DataFrame(repeated.drop(columns="geometry", errors="ignore"))
+    repeated["copies"] = repeated.groupby("uscc")["uscc"].transform("size")
+    repeated = _with_rows(repeated, reader)
     return (
         repeated[["row", *columns[1:], "copies"]]
         .sort_values(["uscc", "row"])

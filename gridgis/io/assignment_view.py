@@ -54,7 +54,9 @@ MAP_VIEW = "assignments_map"
 _MAP_COLUMNS = ["enterprise_id", *ENTERPRISE_CONTEXT[:5], *ASSIGNMENT_COLUMNS[1:], "lon", "lat"]
 
 
-def _select(version: int | None, columns: list[str], geometry: str | None) -> str:
+def _select(
+    version: int | None, columns: list[str], geometry: str | None, where: str | None = None
+) -> str:
     """Return the SQL joining assignments and enterprises as they were at a version."""
     from_enterprise = set(ENTERPRISE_CONTEXT)
     fields = [f"{'e' if c in from_enterprise else 'a'}.{gpkg.quote(c)}" for c in columns]
@@ -66,6 +68,7 @@ def _select(version: int | None, columns: list[str], geometry: str | None) -> st
         f"SELECT {', '.join(fields)} FROM assignments a "
         "LEFT JOIN enterprises e ON e.enterprise_id = a.enterprise_id "
         f"AND {rows_at_version(version, 'e')} WHERE {rows_at_version(version, 'a')}"
+        + (f" AND ({where})" if where else "")
     )
 
 
@@ -83,6 +86,7 @@ def iter_assignments(
     version: int | None = None,
     columns: list[str] | None = None,
     geometry: bool = False,
+    where: str | None = None,
     batch_size: int = 200_000,
 ) -> Iterator[pd.DataFrame]:
     """Read assignments with their enterprise's name, USCC, address and point, in batches.
@@ -98,6 +102,9 @@ def iter_assignments(
         (default: all, enterprise columns first).
     geometry : bool
         Yield GeoDataFrames with the enterprise's point (CGCS2000).
+    where : str, optional
+        An SQL condition on the joined rows; columns are qualified ``a.`` (the
+        assignment) or ``e.`` (the enterprise), e.g. ``a.kind IS NULL``.
     batch_size : int
         Rows held at once.
 
@@ -112,7 +119,7 @@ def iter_assignments(
     with contextlib.closing(gpkg.connect(project)) as connection:
         found = _geometry_column(connection)
     geometry_name = found[0] if found and geometry else None
-    sql = _select(version, columns, geometry_name)
+    sql = _select(version, columns, geometry_name, where)
     with pyogrio.open_arrow(
         project, sql=sql, batch_size=batch_size, use_pyarrow=True, read_geometry=geometry
     ) as (meta, reader):
@@ -130,9 +137,14 @@ def iter_assignments(
             yield gpd.GeoDataFrame(table, geometry=points.values, crs=CGCS2000)
 
 
-def read_assignments(project: Path, *, version: int | None = None) -> pd.DataFrame:
-    """Read every assignment at a version with its enterprise's columns (one frame)."""
-    parts = list(iter_assignments(project, version=version))
+def read_assignments(
+    project: Path, *, version: int | None = None, where: str | None = None
+) -> pd.DataFrame:
+    """Read the assignments at a version (those matching ``where``) as one frame.
+
+    See :func:`iter_assignments`; this holds them all in memory at once.
+    """
+    parts = list(iter_assignments(project, version=version, where=where))
     if not parts:
         return pd.DataFrame(columns=_MAP_COLUMNS)
     return pd.concat(parts, ignore_index=True)

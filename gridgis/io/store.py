@@ -700,14 +700,7 @@ class _StagedRows:
                     yield pa.Table.from_batches([batch]).cast(schema).to_batches()[0]
 
         reader = pa.RecordBatchReader.from_batches(schema, batches())
-        options: dict[str, object] = {}
-        if self._spatial:
-            options = {
-                "geometry_name": "geometry",
-                "crs": "EPSG:4490",
-                # Used when the layer is created; an append keeps the layer's type.
-                "geometry_type": _geometry_type_of(self._geometry_types),
-            }
+        options = _geometry_options(self._geometry_types if self._spatial else None)
         pyogrio.write_arrow(reader, path, layer=layer, driver="GPKG", append=append, **options)
 
 
@@ -787,14 +780,7 @@ def _stream_rows(
             failures.append(error)
             raise
 
-    options: dict[str, object] = {}
-    if geometry_types is not None:
-        options = {
-            "geometry_name": "geometry",
-            "crs": "EPSG:4490",
-            # Used when the layer is created; an append keeps the layer's type.
-            "geometry_type": geometry_type or _geometry_type_of(geometry_types),
-        }
+    options = _geometry_options(geometry_types, geometry_type)
     reader = pa.RecordBatchReader.from_batches(schema, batches())
     try:
         pyogrio.write_arrow(reader, path, layer=layer, driver="GPKG", append=append, **options)
@@ -882,6 +868,20 @@ def _unhex(texts: np.ndarray) -> np.ndarray:
         joined = "".join(texts[present].tolist())
         values[present] = np.frombuffer(bytes.fromhex(joined), dtype=">u8").astype(np.uint64)
     return values
+
+
+def _geometry_options(
+    geometry_types: set[str] | None, geometry_type: str | None = None
+) -> dict[str, object]:
+    """GDAL's options for the geometry column (none for a plain table)."""
+    if geometry_types is None:
+        return {}
+    return {
+        "geometry_name": "geometry",
+        "crs": "EPSG:4490",
+        # Used when the layer is created; an append keeps the layer's type.
+        "geometry_type": geometry_type or _geometry_type_of(geometry_types),
+    }
 
 
 def _refuse_duplicates_in(frame: pd.DataFrame, key: str) -> None:
