@@ -279,3 +279,22 @@ def test_rewrite_closes_removed_rows_and_keeps_their_history(project: Path) -> N
     assert len(reader.read_layer("enterprises")) == 297
     earlier = reader.read_layer("enterprises", version=reader.current_version - 1)
     assert {"E00003", "E00150", "E00299"} <= set(earlier["enterprise_id"])
+
+
+def test_a_row_hash_does_not_depend_on_the_rows_written_with_it(project: Path) -> None:
+    import pandas as pd
+
+    rows = _points(100)
+    # Empty in the first 50 rows, filled after: the first chunk's column has
+    # no value at all, so its type cannot be told from the chunk alone.
+    rows["note"] = [None] * 50 + [f"备注{i}" for i in range(50)]
+    rows["checked"] = pd.array([None] * 50 + [i % 2 == 0 for i in range(50)], dtype="boolean")
+    rows["staff"] = pd.array([None] * 50 + list(range(50)), dtype="Int64")
+    with edit_project(project, command="first") as writer:
+        writer.put_layer_chunks("enterprises", [rows.iloc[:50], rows.iloc[50:]])
+    with edit_project(project, command="again, chunked otherwise") as writer:
+        change = writer.put_layer_chunks("enterprises", [rows.iloc[:30], rows.iloc[30:]])
+    assert change.count("unchanged") == 100
+    with edit_project(project, command="and once more") as writer:
+        change = writer.put_layer_chunks("enterprises", [rows])
+    assert change.count("unchanged") == 100
