@@ -760,6 +760,7 @@ def assign_project(
     """
     import tempfile
 
+    from gridgis.assign import TerritorialAssigner
     from gridgis.codes import default_scheme
     from gridgis.registry import (
         empty_registry,
@@ -771,6 +772,7 @@ def assign_project(
         build_sector_grids,
         capacity_match,
         conservation_line,
+        flag_sector_units,
         load_rules,
     )
 
@@ -791,39 +793,70 @@ def assign_project(
         admin = writer.read_layer("admin_units")
         grids = writer.read_layer("grids")
         county_code = str(admin.loc[admin["level"] == "county", "code"].iloc[0])
+        assigner = TerritorialAssigner(grids, admin)
 
         # Pass 1: place, flag, spill; keep what capacity matching needs, as
         # numbers: a unit is its row number in this pass (kept in the spill),
         # its grid a category; about 40 bytes a unit, so ten million fit.
-        # The enterprises are split in two halves by row id, each placed in
-        # its own helper process, so both cores work.
-        pass_one = _PassOne(
-            project=writer.path,
-            grids=grids,
-            admin=admin,
-            rules=rules,
-            departments=departments,
-            spill=Path(spill),
-            batch_size=batch_size,
-        )
-        halves = _halves(writer, "enterprises", batch_size)
-        streams = [
-            prefetched(pass_one.run, where, first_unit, tag) if len(halves) > 1
-            else pass_one.run(where, first_unit, tag)
-            for tag, (where, first_unit) in enumerate(halves)
-        ]
-        parts_by_half: list[list[Path]] = [[] for _ in halves]
+        parts: list[Path] = []
         placed: list[pd.DataFrame] = []
         to_sector: list[pd.DataFrame] = []
+        grid_dtype = pd.CategoricalDtype(pd.unique(grids["grid_code"].astype("str")))
+        risk_dtype = pd.CategoricalDtype(list(dict(rules.risk_weights)))
         rows = 0
-        for tag, (part, stays, goes, count) in progress(
-            _interleave(streams), label="Assigning enterprises"
-        ):
-            parts_by_half[tag].append(part)
-            placed.append(stays)
-            to_sector.append(goes)
-            rows += count
-        parts = [part for half in parts_by_half for part in half]
+        # Points are placed from lon/lat; decoding the stored shapes is not needed.
+        batches = writer.iter_layer(
+            "enterprises", columns=_ENTERPRISE_INPUT, batch_size=batch_size, with_geometry=False
+        )
+        for batch in progress(batches, label="Assigning enterprises"):
+            rows += len(batch)
+            territorial = assigner.assign(batch)
+            flags = flag_sector_units(batch, rules, departments)
+            result = pd.concat(
+                [
+                    batch[
+                        [
+                            "enterprise_id",
+                            "uscc",
+                            "name",
+                            "township",
+                            "village",
+                            "address",
+                            "lon",
+                            "lat",
+                            "risk",
+                            "employees",
+                        ]
+                    ],
+                    territorial[
+                        [
+                            "grid_code",
+                            "method",
+                            "reason_code",
+                            "reason",
+                            "located_village",
+                            "declared_village",
+                            "mismatch",
+                            "candidates",
+                        ]
+                    ],
+                    flags[["to_sector", "rules", "department"]].rename(
+                        columns={"rules": "sector_rules"}
+                    ),
+                    flags[["reason"]].rename(columns={"reason": "sector_reason"}),
+                    flags[["route_problem"]],
+                ],
+                axis=1,
+            )
+            units = np.arange(rows - len(batch), rows, dtype=np.int64)
+            result.insert(0, "unit", units)
+            part = Path(spill) / f"part-{len(parts):05d}.parquet"
+            _to_parquet(result, part)
+            parts.append(part)
+            sector_rows = result["to_sector"].fillna(False).to_numpy(dtype=bool)
+            to_sector.append(_unit_columns(result[sector_rows], grid_dtype, risk_dtype))
+            stays = ~sector_rows & result["grid_code"].notna().to_numpy()
+            placed.append(_unit_columns(result[stays], grid_dtype, risk_dtype))
 
         placed_frame = pd.concat(placed, ignore_index=True)
         del placed
@@ -917,103 +950,6 @@ def assign_project(
         capacity.grids,
         tally["mismatches"],
     )
-
-
-@dataclass
-class _PassOne:
-    """Assign pass 1 over one range of enterprises: place, flag, spill (see assign_project)."""
-
-    project: Path
-    grids: gpd.GeoDataFrame
-    admin: gpd.GeoDataFrame
-    rules: Any
-    departments: Any
-    spill: Path
-    batch_size: int
-
-    def run(
-        self, where: str | None, first_unit: int, tag: int
-    ) -> Iterator[tuple[int, tuple[Path, pd.DataFrame, pd.DataFrame, int]]]:
-        """Yield, per batch: the spilled part, the units staying and going, the row count."""
-        from gridgis.assign import TerritorialAssigner
-        from gridgis.sector import flag_sector_units
-
-        assigner = TerritorialAssigner(self.grids, self.admin)
-        grid_dtype = pd.CategoricalDtype(pd.unique(self.grids["grid_code"].astype("str")))
-        risk_dtype = pd.CategoricalDtype(list(dict(self.rules.risk_weights)))
-        unit = first_unit
-        # Points are placed from lon/lat; decoding the stored shapes is not needed.
-        batches = open_project(self.project).iter_layer(
-            "enterprises", columns=_ENTERPRISE_INPUT, where=where,
-            batch_size=self.batch_size, with_geometry=False,
-        )
-        for number, batch in enumerate(batches):
-            territorial = assigner.assign(batch)
-            flags = flag_sector_units(batch, self.rules, self.departments)
-            result = pd.concat(
-                [
-                    batch[_PASS_ONE_INPUT],
-                    territorial[_PASS_ONE_PLACE],
-                    flags[["to_sector", "rules", "department"]].rename(
-                        columns={"rules": "sector_rules"}
-                    ),
-                    flags[["reason"]].rename(columns={"reason": "sector_reason"}),
-                    flags[["route_problem"]],
-                ],
-                axis=1,
-            )
-            result.insert(0, "unit", np.arange(unit, unit + len(batch), dtype=np.int64))
-            unit += len(batch)
-            part = self.spill / f"part-{tag}-{number:05d}.parquet"
-            _to_parquet(result, part)
-            sector_rows = result["to_sector"].fillna(False).to_numpy(dtype=bool)
-            stays = ~sector_rows & result["grid_code"].notna().to_numpy()
-            yield tag, (
-                part,
-                _unit_columns(result[stays], grid_dtype, risk_dtype),
-                _unit_columns(result[sector_rows], grid_dtype, risk_dtype),
-                len(batch),
-            )
-
-
-_PASS_ONE_INPUT = [
-    "enterprise_id", "uscc", "name", "township", "village", "address", "lon", "lat", "risk",
-    "employees",
-]
-_PASS_ONE_PLACE = [
-    "grid_code", "method", "reason_code", "reason", "located_village", "declared_village",
-    "mismatch", "candidates",
-]
-
-
-def _halves(reader: ProjectReader, layer: str, batch_size: int) -> list[tuple[str | None, int]]:
-    """Split a layer's current rows in two by row id: (SQL condition, rows before it) each.
-
-    A layer of one batch or less is not split.
-    """
-    with contextlib.closing(gpkg.connect(reader.path)) as connection:
-        (count,) = connection.execute(
-            f'SELECT count(*) FROM "{layer}" WHERE valid_to IS NULL'
-        ).fetchone()
-        if count <= batch_size:
-            return [(None, 0)]
-        half = count // 2
-        (middle,) = connection.execute(
-            f'SELECT fid FROM "{layer}" WHERE valid_to IS NULL ORDER BY fid LIMIT 1 OFFSET ?',
-            (half,),
-        ).fetchone()
-    return [(f"fid < {int(middle)}", 0), (f"fid >= {int(middle)}", half)]
-
-
-def _interleave(streams: list[Iterator[Any]]) -> Iterator[Any]:
-    """Yield from several iterators in turn until all are exhausted."""
-    active = list(streams)
-    while active:
-        for stream in list(active):
-            try:
-                yield next(stream)
-            except StopIteration:
-                active.remove(stream)
 
 
 def _unit_columns(

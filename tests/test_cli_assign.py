@@ -184,26 +184,3 @@ def test_export_at_an_earlier_version_joins_the_enterprises_of_that_version(
     assert ledger.loc[0, name_column] in set(then["name"])
     assert "改名后的企业有限公司" not in set(then["name"])
     assert "改名后的企业有限公司" in set(now["name"])
-
-
-def test_assign_in_two_halves_gives_the_same_outcomes(assigned: Path, tmp_path: Path) -> None:
-    # Batches of 400 rows: the enterprises are split in two halves by row id,
-    # each placed in its own helper process; nothing may change.
-    import shutil
-
-    from gridgis.project import assign_project
-
-    project = tmp_path / "helan.gpkg"
-    shutil.copyfile(assigned, project)
-    before = read_assignments(project).sort_values("enterprise_id").reset_index(drop=True)
-    report = assign_project(project, command="test", batch_size=400)
-    assert report.adds_up
-    after = read_assignments(project).sort_values("enterprise_id").reset_index(drop=True)
-    pd.testing.assert_frame_equal(before, after)
-    import sqlite3
-
-    with sqlite3.connect(project) as connection:
-        (stored,) = connection.execute("SELECT count(*) FROM assignments").fetchone()
-    assert stored == 3000  # every row compared equal: no row closed and rewritten
-    log = open_project(project).versions()
-    assert log["note"].iloc[-1].startswith("assign: rows 3000 = ")
