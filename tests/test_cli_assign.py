@@ -184,3 +184,23 @@ def test_export_at_an_earlier_version_joins_the_enterprises_of_that_version(
     assert ledger.loc[0, name_column] in set(then["name"])
     assert "改名后的企业有限公司" not in set(then["name"])
     assert "改名后的企业有限公司" in set(now["name"])
+
+
+def test_assign_again_in_small_batches_changes_nothing(assigned: Path, tmp_path: Path) -> None:
+    # The first assign wrote its 3000 rows in one batch, without row hashes;
+    # again in batches of 400, every row must compare equal to its stored self.
+    import shutil
+    import sqlite3
+
+    from gridgis.project import assign_project
+
+    project = tmp_path / "helan.gpkg"
+    shutil.copyfile(assigned, project)
+    before = read_assignments(project).sort_values("enterprise_id").reset_index(drop=True)
+    report = assign_project(project, command="test", batch_size=400)
+    assert report.adds_up
+    after = read_assignments(project).sort_values("enterprise_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(before, after)
+    with sqlite3.connect(project) as connection:
+        (stored,) = connection.execute("SELECT count(*) FROM assignments").fetchone()
+    assert stored == 3000  # no row closed and written again
