@@ -72,11 +72,12 @@ class EnterpriseIds:
         return pd.Series(ids, index=chunk.index, dtype=object)
 
 
-def enterprise_layer(chunk: pd.DataFrame, ids: pd.Series) -> gpd.GeoDataFrame:
-    """Turn normalised ledger rows into rows of the ``enterprises`` layer.
+def enterprise_rows(chunk: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+    """Turn normalised ledger rows into the ``enterprises`` layer's attribute columns.
 
     Columns the ledger reader did not recognise are kept, as JSON text in
-    ``extra``, so the layer's schema is the same for every ledger.
+    ``extra``, so the layer's schema is the same for every ledger. The points
+    are added by :func:`with_points`.
 
     Parameters
     ----------
@@ -87,15 +88,8 @@ def enterprise_layer(chunk: pd.DataFrame, ids: pd.Series) -> gpd.GeoDataFrame:
 
     Returns
     -------
-    GeoDataFrame
-        Points at (lon, lat) in CGCS2000; rows without coordinates have no
-        geometry but are kept.
+    DataFrame
     """
-    return with_points(enterprise_rows(chunk, ids))
-
-
-def enterprise_rows(chunk: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
-    """Return the layer's attribute columns of normalised ledger rows (no geometry yet)."""
     known = [c for c in LEDGER_COLUMNS if c not in POSITION_COLUMNS]
     extra_columns = [c for c in chunk.columns if c not in LEDGER_COLUMNS]
     frame = pd.DataFrame(chunk[known]).copy()

@@ -465,12 +465,7 @@ class ProjectWriter(ProjectReader):
                     room = CHANGE_LIST_LIMIT - len(lists[kind])
                     lists[kind].extend(keys[mask][:room].tolist())
                 counts["unchanged"] += int((~write).sum())
-            repeated = _repeated(seen)
-            if len(repeated):
-                raise StoreError(
-                    f"cannot store {name}: duplicate {key} values: "
-                    + ", ".join(self._keys_with_hashes(name, key, repeated))
-                )
+            self._refuse_duplicate_keys(name, key, seen)
             removed_fids = stored.fid[~stored.matched]
             counts["removed"] = len(removed_fids)
             lists["removed"] = self._keys_of(name, key, removed_fids[:CHANGE_LIST_LIMIT])
