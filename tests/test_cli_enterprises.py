@@ -136,3 +136,49 @@ def test_a_bad_row_late_in_the_ledger_stops_the_import_cleanly(
     assert file_digest(project) == before
     leftovers = [p.name for p in project.parent.iterdir() if p.name.startswith(".")]
     assert all(name.endswith(".lock") for name in leftovers), leftovers
+
+
+def test_sigterm_during_import_stops_the_helper_process_too(
+    tmp_path: Path, project: Path
+) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rows = [f"企业{i},,金山镇,红星村,106.2{i % 10},38.5{i % 7},商贸,一般" for i in range(200_000)]
+    ledger = _ledger(tmp_path, rows, encoding="utf-8")
+    before = file_digest(project)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gridgis.cli.main", "enterprises", "import", str(project),
+         str(ledger)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    deadline = time.monotonic() + 60
+    helpers: list[str] = []
+    while not helpers:
+        assert process.poll() is None, "the import ended before its helper was seen"
+        assert time.monotonic() < deadline, "no helper process within 60 s"
+        helpers = children.read_text().split()
+        time.sleep(0.01)
+    process.send_signal(signal.SIGTERM)
+    _, errors = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Interrupted" in errors.decode()
+
+    def helper_running() -> bool:  # a zombie left for init to reap has stopped
+        try:
+            state = Path(f"/proc/{helpers[0]}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return False
+        return state != "Z"
+
+    deadline = time.monotonic() + 10
+    while helper_running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not helper_running(), "the helper process outlived the import"
+    assert file_digest(project) == before
+    leftovers = [p.name for p in project.parent.iterdir() if p.name.startswith(".")]
+    assert all(name.endswith(".lock") for name in leftovers), leftovers
