@@ -356,9 +356,10 @@ class ProjectWriter(ProjectReader):
         - A layer with no current rows (a first import) streams the chunks
           straight into GDAL in one session, so the spatial index is built
           once, and stores no ``row_hash``: there is nothing to compare yet.
-        - Otherwise each row's attributes and geometry are hashed and compared
-          in SQLite with the current row of the same key; stored rows that
-          have no hash yet get one first (:meth:`_hash_stored_rows`).
+        - Otherwise each row's attributes and geometry are hashed and compared,
+          in memory, with the current row of the same key (:class:`_CurrentRows`);
+          stored rows that have no hash yet get one first
+          (:meth:`_hash_stored_rows`). Only new and changed rows are written.
 
         Parameters
         ----------
@@ -446,7 +447,6 @@ class ProjectWriter(ProjectReader):
         with _StagedRows(self.path.parent) as staged:
             for frame in progress(chunks, label=f"Writing {name}"):
                 frame = self._prepare(frame, key)
-                _refuse_duplicates_in(frame, key)
                 keys = frame[key].astype(str).to_numpy(dtype=object)
                 key_hashes = _key_hashes(keys)
                 seen.append(key_hashes)
@@ -520,10 +520,7 @@ class ProjectWriter(ProjectReader):
     def _close_rows(self, name: str, fids: np.ndarray) -> None:
         """Close rows by their row id: they stop being current at this version."""
         with contextlib.closing(self._connect()) as connection:
-            connection.execute("CREATE TEMP TABLE closing (id INTEGER PRIMARY KEY)")
-            connection.executemany(
-                "INSERT OR IGNORE INTO closing VALUES (?)", ((int(f),) for f in fids)
-            )
+            _temporary_ids(connection, "closing", fids)
             connection.execute(
                 f'UPDATE "{name}" SET valid_to = ? WHERE fid IN (SELECT id FROM closing)',
                 (self.version,),
@@ -535,8 +532,7 @@ class ProjectWriter(ProjectReader):
         if not len(fids):
             return []
         with contextlib.closing(self._connect()) as connection:
-            connection.execute("CREATE TEMP TABLE wanted (id INTEGER PRIMARY KEY)")
-            connection.executemany("INSERT INTO wanted VALUES (?)", ((int(f),) for f in fids))
+            _temporary_ids(connection, "wanted", fids)
             return [
                 row[0]
                 for row in connection.execute(
@@ -683,11 +679,7 @@ class _StagedRows:
         import pyarrow.parquet as pq
 
         schemas = [pq.read_schema(part) for part in self._parts]
-        schema = pa.unify_schemas(schemas, promote_options="permissive")
-        # A column empty in every chunk has no type; GDAL needs one.
-        schema = pa.schema(
-            [f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in schema]
-        ).remove_metadata()
+        schema = _typed(pa.unify_schemas(schemas, promote_options="permissive"))
 
         def batches() -> Iterator[pa.RecordBatch]:
             for part in self._parts:
@@ -709,22 +701,21 @@ def _arrow_table(frame: pd.DataFrame) -> tuple[Any, set[str] | None]:
     table = pd.DataFrame(frame)
     geometry_types = None
     if isinstance(frame, gpd.GeoDataFrame):
-        geometry = frame.geometry.to_numpy()
-        geometry_types = set(
-            shapely.get_type_id(geometry[~shapely.is_missing(geometry)]).tolist()
-        )
-        geometry_types = {_TYPE_NAMES[t] for t in geometry_types}
+        geometry_types = set(frame.geom_type.dropna().unique())
         table = table.drop(columns=frame.geometry.name)
-        table["geometry"] = shapely.to_wkb(geometry, flavor="iso")
+        table["geometry"] = shapely.to_wkb(frame.geometry.to_numpy(), flavor="iso")
     return pa.Table.from_pandas(table, preserve_index=False).replace_schema_metadata(), (
         geometry_types
     )
 
 
-_TYPE_NAMES = {
-    0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
-    5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection",
-}
+def _typed(schema: Any) -> Any:
+    """Give a column that is empty throughout (Arrow type null) the text type GDAL needs."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in schema]
+    ).remove_metadata()
 
 
 def _stream_rows(
@@ -752,16 +743,11 @@ def _stream_rows(
     frames = iter(frames)
     failures: list[BaseException] = []
     rows = 0
-    try:
-        first = next(frames, None)
-    except BaseException as error:
-        raise error from None
+    first = next(frames, None)
     if first is None:
         return 0
     table, geometry_types = _arrow_table(first)
-    schema = pa.schema(
-        [f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
-    )
+    schema = _typed(table.schema)
 
     def batches() -> Iterator[pa.RecordBatch]:
         nonlocal rows
@@ -865,6 +851,14 @@ def _unhex(texts: np.ndarray) -> np.ndarray:
     return values
 
 
+def _temporary_ids(connection: sqlite3.Connection, table: str, ids: np.ndarray) -> None:
+    """Put row ids in a temporary table, for ``fid IN (SELECT id FROM table)``."""
+    connection.execute(f"CREATE TEMP TABLE {table} (id INTEGER PRIMARY KEY)")
+    connection.executemany(
+        f"INSERT OR IGNORE INTO {table} VALUES (?)", ((int(i),) for i in ids.tolist())
+    )
+
+
 def _geometry_options(
     geometry_types: set[str] | None, geometry_type: str | None = None
 ) -> dict[str, object]:
@@ -877,14 +871,6 @@ def _geometry_options(
         # Used when the layer is created; an append keeps the layer's type.
         "geometry_type": geometry_type or _geometry_type_of(geometry_types),
     }
-
-
-def _refuse_duplicates_in(frame: pd.DataFrame, key: str) -> None:
-    duplicated = frame[key][frame[key].duplicated()]
-    if len(duplicated):
-        raise StoreError(
-            f"cannot store duplicate {key} values: {', '.join(map(str, duplicated[:5]))}"
-        )
 
 
 class TableWriter:
