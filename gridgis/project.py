@@ -812,51 +812,27 @@ def assign_project(
             rows += len(batch)
             territorial = assigner.assign(batch)
             flags = flag_sector_units(batch, rules, departments)
-            result = pd.concat(
-                [
-                    batch[
-                        [
-                            "enterprise_id",
-                            "uscc",
-                            "name",
-                            "township",
-                            "village",
-                            "address",
-                            "lon",
-                            "lat",
-                            "risk",
-                            "employees",
-                        ]
-                    ],
-                    territorial[
-                        [
-                            "grid_code",
-                            "method",
-                            "reason_code",
-                            "reason",
-                            "located_village",
-                            "declared_village",
-                            "mismatch",
-                            "candidates",
-                        ]
-                    ],
-                    flags[["to_sector", "rules", "department"]].rename(
-                        columns={"rules": "sector_rules"}
-                    ),
-                    flags[["reason"]].rename(columns={"reason": "sector_reason"}),
-                    flags[["route_problem"]],
-                ],
-                axis=1,
-            )
             units = np.arange(rows - len(batch), rows, dtype=np.int64)
-            result.insert(0, "unit", units)
+            # Spill only what pass 2 decides from; the enterprise's own
+            # columns are joined from its layer whenever assignments are read.
             part = Path(spill) / f"part-{len(parts):05d}.parquet"
-            _to_parquet(result, part)
+            _spill(units, batch, territorial, flags, part)
             parts.append(part)
-            sector_rows = result["to_sector"].fillna(False).to_numpy(dtype=bool)
-            to_sector.append(_unit_columns(result[sector_rows], grid_dtype, risk_dtype))
-            stays = ~sector_rows & result["grid_code"].notna().to_numpy()
-            placed.append(_unit_columns(result[stays], grid_dtype, risk_dtype))
+            needs = pd.DataFrame(
+                {
+                    "unit": units,
+                    "grid_code": territorial["grid_code"].to_numpy(),
+                    "risk": batch["risk"].to_numpy(),
+                    "department": flags["department"].astype("float64").to_numpy(),
+                    "employees": batch["employees"].to_numpy(),
+                    "lon": batch["lon"].to_numpy(),
+                    "lat": batch["lat"].to_numpy(),
+                }
+            )
+            sector_rows = flags["to_sector"].to_numpy(dtype=bool)
+            to_sector.append(_unit_columns(needs[sector_rows], grid_dtype, risk_dtype))
+            stays = ~sector_rows & territorial["grid_code"].notna().to_numpy()
+            placed.append(_unit_columns(needs[stays], grid_dtype, risk_dtype))
 
         placed_frame = pd.concat(placed, ignore_index=True)
         del placed
@@ -972,9 +948,46 @@ def _unit_columns(
     )
 
 
-def _to_parquet(frame: pd.DataFrame, path: Path) -> None:
-    # Parquet needs one type per column; object columns of str/None are fine.
-    frame.to_parquet(path, index=False)
+def _spill(
+    units: np.ndarray,
+    batch: pd.DataFrame,
+    territorial: pd.DataFrame,
+    flags: pd.DataFrame,
+    path: Path,
+) -> None:
+    """Write what pass 2 decides a batch's outcomes from to a Parquet file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def text(values: pd.Series) -> pa.Array:
+        return pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.string())
+
+    columns = {
+        "unit": pa.array(units),
+        "enterprise_id": text(batch["enterprise_id"]),
+        **{name: text(territorial[name]) for name in _PLACED_TEXT},
+        "mismatch": pa.array(territorial["mismatch"].to_numpy(dtype=bool)),
+        "to_sector": pa.array(flags["to_sector"].to_numpy(dtype=bool)),
+        "sector_rules": text(flags["rules"]),
+        "department": pa.array(
+            flags["department"].to_numpy(dtype=object, na_value=None), type=pa.int64()
+        ),
+        "sector_reason": text(flags["reason"]),
+        "route_problem": text(flags["route_problem"]),
+    }
+    pq.write_table(pa.table(columns), path)
+
+
+#: The text columns of the territorial placement that pass 2 carries forward.
+_PLACED_TEXT = [
+    "grid_code",
+    "method",
+    "reason_code",
+    "reason",
+    "located_village",
+    "declared_village",
+    "candidates",
+]
 
 
 def _ledger_rows(reader: object) -> int | None:
@@ -985,55 +998,106 @@ def _ledger_rows(reader: object) -> int | None:
 
 
 def _final_assignments(
-    frame: pd.DataFrame,
+    part: Any,
     moves: pd.DataFrame,
     is_moved: np.ndarray,
     code_of_department: dict[int, str],
-) -> pd.DataFrame:
-    """Decide each row's grid, kind, method and reason from the pass-1 results."""
-    frame = frame.copy()
-    by_rule = frame["to_sector"].fillna(False).to_numpy(dtype=bool)
-    moved = is_moved[frame["unit"].to_numpy()]
-    department = pd.to_numeric(frame["department"], errors="coerce")
-    # Keyed by float: department numbers arrive as floats (missing = NaN).
-    sector_code = department.map({float(d): code for d, code in code_of_department.items()})
-    placed = frame["grid_code"].notna().to_numpy() & ~by_rule & ~moved
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Decide each row's grid, kind, method and reason from a pass-1 spill (an Arrow table).
 
-    grid_code = np.where(
-        by_rule | moved,
-        sector_code.to_numpy(dtype=object),
-        frame["grid_code"].to_numpy(dtype=object),
-    )
-    kind = np.full(len(frame), None, dtype=object)
-    kind[placed] = "territorial"
-    kind[by_rule | moved] = "sector"
-    method = frame["method"].to_numpy(dtype=object).copy()
-    method[by_rule] = "rule"
-    method[moved] = "capacity"
-    reason = frame["reason"].to_numpy(dtype=object).copy()
-    reason[by_rule] = frame["sector_reason"].to_numpy(dtype=object)[by_rule]
+    Returns the assignment rows and what they count towards. Text stays in
+    Arrow throughout: it is written as it was read, never turned into Python
+    strings.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def mask(column: pa.ChunkedArray) -> np.ndarray:
+        return pc.fill_null(column, False).to_numpy().astype(bool)
+
+    def where(condition: np.ndarray, values: Any, otherwise: Any) -> pa.ChunkedArray:
+        return pc.if_else(pa.array(condition), values, otherwise)
+
+    nothing = pa.scalar(None, pa.string())
+    by_rule = mask(part["to_sector"])
+    moved = is_moved[part["unit"].to_numpy()]
+    to_sector = by_rule | moved
+    department = part["department"]
+    sector_code = _sector_codes(department, code_of_department)
+    placed = mask(pc.is_valid(part["grid_code"])) & ~to_sector
+
+    kind = where(placed, "territorial", where(to_sector, "sector", nothing))
+    method = where(by_rule, "rule", where(moved, "capacity", part["method"]))
+    reason = where(by_rule, part["sector_reason"], part["reason"])
     if moved.any():
-        reason[moved] = moves.loc[frame.loc[moved, "unit"], "reason"].to_numpy()
-    unroutable = placed & frame["route_problem"].notna().to_numpy()
-    reason[unroutable] = frame["route_problem"].to_numpy(dtype=object)[unroutable]
-    rules = frame["sector_rules"].to_numpy(dtype=object).copy()
-    rules[moved] = "over_capacity"
-    rules[~(by_rule | moved)] = None
-    frame = frame.assign(
-        grid_code=grid_code,
-        kind=kind,
-        method=method,
-        reason=reason,
-        rules=rules,
-        department=department.astype("Int64"),
+        moved_reason = np.full(len(moved), None, dtype=object)
+        moved_reason[moved] = moves.loc[part["unit"].to_numpy()[moved], "reason"].to_numpy()
+        reason = where(moved, pa.array(moved_reason, type=pa.string()), reason)
+    unroutable = placed & mask(pc.is_valid(part["route_problem"]))
+    reason = where(unroutable, part["route_problem"], reason)
+    rules = where(moved, "over_capacity", where(by_rule, part["sector_rules"], nothing))
+    unplaced = ~(placed | to_sector)
+    # Kept for unassigned rows only: the report selects by it.
+    reason_code = where(unplaced, part["reason_code"], nothing)
+
+    first_rules: dict[str, int] = {}
+    for combination, count in _counts(pc.filter(rules, pa.array(to_sector))).items():
+        first = combination.split(",")[0]
+        first_rules[first] = first_rules.get(first, 0) + count
+    counts = {
+        "territorial": int(placed.sum()),
+        "sector": int(to_sector.sum()),
+        "unassigned": int(unplaced.sum()),
+        "mismatches": int(mask(part["mismatch"]).sum()),
+        "by_rule": first_rules,
+        "by_reason": _counts(pc.filter(reason_code, pa.array(unplaced))),
+    }
+    columns = {
+        "enterprise_id": part["enterprise_id"],
+        "grid_code": where(to_sector, sector_code, part["grid_code"]),
+        "kind": kind,
+        "method": method,
+        "reason": reason,
+        "reason_code": reason_code,
+        "rules": rules,
+        "department": department,
+        "located_village": part["located_village"],
+        "declared_village": part["declared_village"],
+        "mismatch": part["mismatch"],
+        "candidates": part["candidates"],
+    }
+    table = pa.table({name: columns[name] for name in ASSIGNMENT_COLUMNS})
+    rows = table.to_pandas(
+        types_mapper={pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
     )
-    frame["method_rule"] = np.where(by_rule | moved, pd.Series(rules).str.split(",").str[0], None)
-    frame["reason_kind"] = np.where(
-        pd.isna(kind), frame["reason_code"].to_numpy(dtype=object), None
-    )
-    # Kept in the layer for unassigned rows only: the report selects by it.
-    frame["reason_code"] = frame["reason_kind"]
-    return frame
+    return rows, counts
+
+
+def _sector_codes(department: Any, code_of_department: dict[int, str]) -> Any:
+    """Each row's sector grid code, looked up by department number in Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lookup: list[str | None] = [None] * (max(code_of_department, default=0) + 1)
+    for number, code in code_of_department.items():
+        lookup[number] = code
+    known = pc.and_kleene(pc.greater_equal(department, 0), pc.less(department, len(lookup)))
+    # A number without a sector grid takes a missing index: a missing code.
+    index = pc.if_else(pc.fill_null(known, False), department, pa.scalar(None, pa.int64()))
+    return pc.take(pa.array(lookup, type=pa.string()), index)
+
+
+def _counts(values: Any) -> dict[str, int]:
+    """Count each distinct text value in an Arrow array (missing values are not counted)."""
+    import pyarrow.compute as pc
+
+    counted = pc.value_counts(pc.drop_null(values))
+    return {
+        str(value): int(count)
+        for value, count in zip(
+            counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True
+        )
+    }
 
 
 def _final_parts(
@@ -1043,26 +1107,10 @@ def _final_parts(
     code_of_department: dict[int, str],
 ) -> Iterator[tuple[pd.DataFrame, dict[str, Any]]]:
     """Yield each spilled part's final assignment rows, with what they count towards."""
+    import pyarrow.parquet as pq
+
     for part in parts:
-        frame = _final_assignments(pd.read_parquet(part), moves, is_moved, code_of_department)
-        unplaced = frame.loc[frame["kind"].isna(), "reason_kind"]
-        counts = {
-            "territorial": int((frame["kind"] == "territorial").sum()),
-            "sector": int((frame["kind"] == "sector").sum()),
-            "unassigned": int(frame["kind"].isna().sum()),
-            "mismatches": int(frame["mismatch"].fillna(False).sum()),
-            "by_rule": {k: int(v) for k, v in frame["method_rule"].value_counts().items()},
-            "by_reason": {k: int(v) for k, v in unplaced.value_counts().items()},
-        }
-        yield _assignment_rows(frame), counts
-
-
-def _assignment_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Keep the outcome columns: the enterprise's own columns are joined when read."""
-    rows = pd.DataFrame(frame[ASSIGNMENT_COLUMNS]).reset_index(drop=True)
-    rows["department"] = pd.to_numeric(rows["department"], errors="coerce").astype("Int64")
-    rows["mismatch"] = rows["mismatch"].astype("boolean")
-    return rows
+        yield _final_assignments(pq.read_table(part), moves, is_moved, code_of_department)
 
 
 REPORT_HEADERS = {
