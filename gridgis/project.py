@@ -960,7 +960,8 @@ def _spill(
     import pyarrow.parquet as pq
 
     def text(values: pd.Series) -> pa.Array:
-        return pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.string())
+        # Arrow-backed text passes through as it is; NaN in object columns is missing.
+        return pa.array(values, type=pa.string(), from_pandas=True)
 
     columns = {
         "unit": pa.array(units),

@@ -657,9 +657,12 @@ def flag_sector_units(
     _require(enterprises, ("sector", *_needed_columns(rules)), "flag sector units")
     index = enterprises.index
     sector = _clean_text(enterprises["sector"])
+    sector_codes, sectors = pd.factorize(sector)
     owner = _sector_owner(departments)
-    department = pd.Series(sector.map(owner), index=index).astype("Int64")
-    names = {number: dept.name for number, dept in departments.items()}
+    numbers = _take(np.array([owner.get(s, np.nan) for s in sectors], dtype=float), sector_codes)
+    department = pd.Series(pd.array(numbers, dtype="Int64"), index=index)
+    known = ~np.isnan(numbers)
+    department_name = _department_names(numbers, known, departments)
 
     fired: dict[str, tuple[pd.Series, pd.Series]] = {}
     if "large_scale" in rules.enabled:
@@ -671,29 +674,35 @@ def flag_sector_units(
     if "uscc_list" in rules.enabled:
         fired["uscc_list"] = _uscc_list(enterprises, rules)
 
-    rule_names = pd.Series("", index=index, dtype=object)
-    reasons = pd.Series("", index=index, dtype=object)
-    primary = pd.Series(None, index=index, dtype=object)
-    # One pass per rule (four at most), each vectorised over the rows.
+    flagged = np.zeros(len(index), dtype=bool)
+    for mask, _ in fired.values():
+        flagged |= mask.to_numpy(dtype=bool)
+    # Rule names and reasons are text: built for the flagged rows only.
+    rows = np.flatnonzero(flagged)
+    rule_names = np.full(len(rows), "", dtype=object)
+    reasons = np.full(len(rows), "", dtype=object)
+    primary = np.full(len(rows), None, dtype=object)
     for name in RULE_ORDER:
         if name not in fired:
             continue
-        mask, reason = fired[name]
-        first = mask & (rule_names == "")
+        mask = fired[name][0].to_numpy(dtype=bool)[rows]
+        reason = fired[name][1].to_numpy(dtype=object)[rows]
+        first = mask & (primary == None)  # noqa: E711 (elementwise)
+        later = mask & ~first
         primary[first] = name
-        rule_names[mask] = (rule_names[mask] + ",").where(~first[mask], "") + name
-        reasons[mask] = (reasons[mask] + "；").where(~first[mask], "") + reason[mask]
-    flagged = rule_names != ""
-    routable = department.notna().to_numpy()
-    to_sector = flagged & routable
+        rule_names[first] = name
+        rule_names[later] = rule_names[later] + ("," + name)
+        reasons[first] = reason[first]
+        reasons[later] = reasons[later] + "；" + reason[later]
+    to_sector = flagged & known
 
-    problem = pd.Series(None, index=index, dtype=object)
-    no_sector = flagged & sector.isna()
+    problem = np.full(len(index), None, dtype=object)
+    no_sector = flagged & sector.isna().to_numpy()
     problem[no_sector] = "行业缺失，无法确定责任部门，留在属地网格"
-    unknown = flagged & sector.notna() & ~routable
+    unknown = flagged & sector.notna().to_numpy() & ~known
     problem[unknown] = (
         "行业「"
-        + sector[unknown]
+        + sector.to_numpy(dtype=object)[unknown]
         + "」不在部门配置（departments.toml）中，无法确定责任部门，留在属地网格"
     )
     if int(no_sector.sum() + unknown.sum()):
@@ -703,17 +712,41 @@ def flag_sector_units(
         )
     return pd.DataFrame(
         {
-            "flagged": flagged.astype(bool),
-            "rule": primary.astype("str"),
-            "rules": rule_names.where(flagged).astype("str"),
-            "reason": reasons.where(flagged).astype("str"),
+            "flagged": flagged,
+            "rule": _spread(primary, rows, len(index)),
+            "rules": _spread(rule_names, rows, len(index)),
+            "reason": _spread(reasons, rows, len(index)),
             "department": department,
-            "department_name": department.map(names).astype("str"),
-            "to_sector": to_sector.astype(bool),
-            "route_problem": problem.astype("str"),
+            "department_name": department_name,
+            "to_sector": to_sector,
+            "route_problem": pd.array(problem, dtype="str"),
         },
         index=index,
     )
+
+
+def _take(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Look factorised codes up in per-value results (code -1, a missing value: NaN)."""
+    return np.append(values, np.nan)[codes]
+
+
+def _department_names(
+    numbers: np.ndarray, known: np.ndarray, departments: Mapping[int, Department]
+) -> pd.Series:
+    """Return each row's department name (missing where no department holds the sector)."""
+    slots = max(departments, default=0) + 1
+    name_of = np.full(slots + 1, None, dtype=object)
+    for number, dept in departments.items():
+        name_of[number] = dept.name
+    slot = np.where(known, np.nan_to_num(numbers, nan=slots), slots).astype(np.int64)
+    return pd.array(name_of[slot], dtype="str")
+
+
+def _spread(values: np.ndarray, rows: np.ndarray, length: int) -> Any:
+    """Text for the given rows, missing elsewhere."""
+    full = np.full(length, None, dtype=object)
+    full[rows] = values
+    return pd.array(full, dtype="str")
 
 
 def _needed_columns(rules: Rules) -> list[str]:
@@ -747,15 +780,19 @@ def _large_scale(
     index = enterprises.index
     employees = pd.to_numeric(enterprises["employees"], errors="coerce").astype("float64")
     revenue = pd.to_numeric(enterprises["revenue"], errors="coerce").astype("float64")
-    class_names = sector.map(dict(rules.sector_size_class))
-    if rules.default_size_class is not None:
-        listed = sector.isna() | sector.isin(list(rules.sector_size_class))
-        class_names = class_names.where(listed, rules.default_size_class)
+    # Each distinct sector's size class, then each row's, by number.
+    codes, sectors = pd.factorize(sector)
+    class_numbers = {name: number for number, name in enumerate(rules.size_classes)}
+    listed = dict(rules.sector_size_class)
+    per_sector = [
+        class_numbers.get(listed.get(name, rules.default_size_class), -1) for name in sectors
+    ]
+    row_class = np.append(np.array(per_sector, dtype=np.int64), -1)[codes]
     mask = pd.Series(False, index=index)
     reason = pd.Series(None, index=index, dtype=object)
     # One pass per size class (about ten), each vectorised over its rows.
-    for name, size_class in rules.size_classes.items():
-        large = (class_names == name).to_numpy(dtype=bool, copy=True)
+    for number, size_class in enumerate(rules.size_classes.values()):
+        large = row_class == number
         # A missing value compares False: a unit is large only on evidence.
         if size_class.employees is not None:
             large &= (employees >= size_class.employees).to_numpy()
@@ -776,22 +813,27 @@ def _large_scale(
 
 def _risk_level(enterprises: pd.DataFrame, rules: Rules) -> tuple[pd.Series, pd.Series]:
     risk = _clean_text(enterprises["risk"])
-    mask = risk.isin(rules.risk_levels)
-    reason = risk.where(mask) + "风险（风险等级：" + risk.where(mask) + "）"
-    return mask.astype(bool), reason
+    mask = risk.isin(rules.risk_levels).to_numpy(dtype=bool)
+    level = risk[mask].to_numpy(dtype=object)
+    reason = np.full(len(mask), None, dtype=object)
+    reason[mask] = level + "风险（风险等级：" + level + "）"
+    return pd.Series(mask, index=enterprises.index), pd.Series(reason, index=enterprises.index)
 
 
 def _major_hazard(enterprises: pd.DataFrame, rules: Rules) -> tuple[pd.Series, pd.Series]:
     grade = pd.to_numeric(enterprises["major_hazard_grade"], errors="coerce")
     present = enterprises["major_hazard"].astype("boolean").fillna(False).astype(bool)
-    graded = grade.isin(rules.major_hazard_grades).astype(bool)
+    graded = grade.isin(rules.major_hazard_grades).to_numpy(dtype=bool)
     # A grade 1-4 counts as a major hazard even where the yes/no column is blank.
     mask = graded.copy()
     if rules.major_hazard_unknown_grade:
-        mask |= present & grade.isna()
-    labels = grade.map(_GRADE_LABELS).astype(object).where(graded, "等级未知")
-    reason = ("重大危险源（" + labels + "）").where(mask)
-    return mask.astype(bool), reason
+        mask |= present.to_numpy(dtype=bool) & grade.isna().to_numpy()
+    labels = np.full(int(mask.sum()), "等级未知", dtype=object)
+    known = graded[mask]
+    labels[known] = grade[mask][known].map(_GRADE_LABELS).to_numpy(dtype=object)
+    reason = np.full(len(mask), None, dtype=object)
+    reason[mask] = "重大危险源（" + labels + "）"
+    return pd.Series(mask, index=enterprises.index), pd.Series(reason, index=enterprises.index)
 
 
 def _uscc_list(enterprises: pd.DataFrame, rules: Rules) -> tuple[pd.Series, pd.Series]:
@@ -856,8 +898,12 @@ def risk_weights(risk: pd.Series, rules: Rules) -> pd.Series:
     >>> risk_weights(pd.Series(["重大", "低", None]), load_rules()).tolist()
     [8.0, 1.0, 2.0]
     """
-    weights = _clean_text(risk).map(dict(rules.risk_weights))
-    return weights.astype("float64").fillna(rules.unknown_risk_weight)
+    # Weighed once per distinct level: a county has four, and ten million rows.
+    codes, levels = pd.factorize(risk)
+    named = dict(rules.risk_weights)
+    per_level = [named.get(str(level).strip(), rules.unknown_risk_weight) for level in levels]
+    weights = np.append(np.array(per_level, dtype="float64"), rules.unknown_risk_weight)
+    return pd.Series(weights[codes], index=risk.index)
 
 
 @dataclass(frozen=True)
