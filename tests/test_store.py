@@ -298,3 +298,41 @@ def test_a_row_hash_does_not_depend_on_the_rows_written_with_it(project: Path) -
     with edit_project(project, command="and once more") as writer:
         change = writer.put_layer_chunks("enterprises", [rows])
     assert change.count("unchanged") == 100
+
+
+@pytest.mark.parametrize(
+    "geometries",
+    [
+        [shapely.Point(106.2, 38.5), None, shapely.Point(-0.5, 1e-9), None],
+        [None, None],
+        [],
+        # Not all 2D points: shapely's own writer.
+        [shapely.Point(1, 2), shapely.LineString([(0, 0), (1, 1)]), None],
+        [shapely.Point(1, 2, 3), shapely.Point()],
+    ],
+    ids=["points", "all-missing", "empty-list", "mixed", "z-and-empty"],
+)
+def test_packed_point_wkb_is_the_wkb_shapely_writes(geometries: list) -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    from gridgis.io.store import _iso_wkb
+
+    geometry = np.array(geometries, dtype=object)
+    packed = _iso_wkb(geometry)
+    packed.validate(full=True)
+    expected = pa.array(shapely.to_wkb(geometry, flavor="iso"), type=pa.binary())
+    assert packed.equals(expected)
+
+
+def test_point_layer_round_trips_through_packed_wkb(project: Path) -> None:
+    rows = _points(500)
+    rows.loc[rows.index[::9], "geometry"] = None
+    with edit_project(project, command="points") as writer:
+        writer.put_layer_chunks("enterprises", [rows.iloc[:200], rows.iloc[200:]])
+    stored = open_project(project).read_layer("enterprises")
+    assert len(stored) == 500
+    assert stored.geometry.isna().sum() == rows.geometry.isna().sum()
+    assert shapely.equals_exact(
+        stored.geometry.to_numpy(), rows.geometry.to_numpy(), tolerance=0
+    )[rows.geometry.notna().to_numpy()].all()
