@@ -970,9 +970,7 @@ def _spill(
         "mismatch": pa.array(territorial["mismatch"].to_numpy(dtype=bool)),
         "to_sector": pa.array(flags["to_sector"].to_numpy(dtype=bool)),
         "sector_rules": text(flags["rules"]),
-        "department": pa.array(
-            flags["department"].to_numpy(dtype=object, na_value=None), type=pa.int64()
-        ),
+        "department": pa.array(flags["department"], type=pa.int64(), from_pandas=True),
         "sector_reason": text(flags["reason"]),
         "route_problem": text(flags["route_problem"]),
     }
@@ -1006,9 +1004,9 @@ def _final_assignments(
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Decide each row's grid, kind, method and reason from a pass-1 spill (an Arrow table).
 
-    Returns the assignment rows and what they count towards. Text stays in
-    Arrow throughout: it is written as it was read, never turned into Python
-    strings.
+    Returns the assignment rows and what they count towards. The text read
+    from the spill stays in Arrow, so it is written as it was read; only the
+    reasons of units moved for capacity come from Python.
     """
     import pyarrow as pa
     import pyarrow.compute as pc

@@ -659,10 +659,12 @@ def flag_sector_units(
     sector = _clean_text(enterprises["sector"])
     sector_codes, sectors = pd.factorize(sector)
     owner = _sector_owner(departments)
-    numbers = _take(np.array([owner.get(s, np.nan) for s in sectors], dtype=float), sector_codes)
+    number_of = [owner.get(name) for name in sectors]
+    numbers = _by_code(sector_codes, [np.nan if n is None else n for n in number_of], np.nan)
     department = pd.Series(pd.array(numbers, dtype="Int64"), index=index)
     known = ~np.isnan(numbers)
-    department_name = _department_names(numbers, known, departments)
+    names = [None if n is None else departments[n].name for n in number_of]
+    department_name = pd.array(_by_code(sector_codes, names, None), dtype="str")
 
     fired: dict[str, tuple[pd.Series, pd.Series]] = {}
     if "large_scale" in rules.enabled:
@@ -725,21 +727,14 @@ def flag_sector_units(
     )
 
 
-def _take(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Look factorised codes up in per-value results (code -1, a missing value: NaN)."""
-    return np.append(values, np.nan)[codes]
+def _by_code(codes: np.ndarray, per_value: list[Any], missing: Any) -> np.ndarray:
+    """Give each row the result of its distinct value, by ``pd.factorize`` code.
 
-
-def _department_names(
-    numbers: np.ndarray, known: np.ndarray, departments: Mapping[int, Department]
-) -> pd.Series:
-    """Return each row's department name (missing where no department holds the sector)."""
-    slots = max(departments, default=0) + 1
-    name_of = np.full(slots + 1, None, dtype=object)
-    for number, dept in departments.items():
-        name_of[number] = dept.name
-    slot = np.where(known, np.nan_to_num(numbers, nan=slots), slots).astype(np.int64)
-    return pd.array(name_of[slot], dtype="str")
+    Rules look a value up once per distinct value (a county has a few dozen
+    sectors and four risk levels, over millions of rows); code -1, a missing
+    value, gets ``missing``.
+    """
+    return np.array([*per_value, missing])[codes]
 
 
 def _spread(values: np.ndarray, rows: np.ndarray, length: int) -> Any:
@@ -787,7 +782,7 @@ def _large_scale(
     per_sector = [
         class_numbers.get(listed.get(name, rules.default_size_class), -1) for name in sectors
     ]
-    row_class = np.append(np.array(per_sector, dtype=np.int64), -1)[codes]
+    row_class = _by_code(codes, per_sector, -1)
     mask = pd.Series(False, index=index)
     reason = pd.Series(None, index=index, dtype=object)
     # One pass per size class (about ten), each vectorised over its rows.
@@ -898,12 +893,13 @@ def risk_weights(risk: pd.Series, rules: Rules) -> pd.Series:
     >>> risk_weights(pd.Series(["重大", "低", None]), load_rules()).tolist()
     [8.0, 1.0, 2.0]
     """
-    # Weighed once per distinct level: a county has four, and ten million rows.
     codes, levels = pd.factorize(risk)
     named = dict(rules.risk_weights)
-    per_level = [named.get(str(level).strip(), rules.unknown_risk_weight) for level in levels]
-    weights = np.append(np.array(per_level, dtype="float64"), rules.unknown_risk_weight)
-    return pd.Series(weights[codes], index=risk.index)
+    per_level = [
+        float(named.get(str(level).strip(), rules.unknown_risk_weight)) for level in levels
+    ]
+    weights = _by_code(codes, per_level, float(rules.unknown_risk_weight))
+    return pd.Series(weights, index=risk.index, dtype="float64")
 
 
 @dataclass(frozen=True)
