@@ -668,7 +668,7 @@ def flag_sector_units(
 
     fired: dict[str, tuple[pd.Series, pd.Series]] = {}
     if "large_scale" in rules.enabled:
-        fired["large_scale"] = _large_scale(enterprises, sector, rules)
+        fired["large_scale"] = _large_scale(enterprises, sector_codes, sectors, rules)
     if "risk_level" in rules.enabled:
         fired["risk_level"] = _risk_level(enterprises, rules)
     if "major_hazard" in rules.enabled:
@@ -770,19 +770,19 @@ def _clean_text(values: pd.Series) -> pd.Series:
 
 
 def _large_scale(
-    enterprises: pd.DataFrame, sector: pd.Series, rules: Rules
+    enterprises: pd.DataFrame, sector_codes: np.ndarray, sectors: Any, rules: Rules
 ) -> tuple[pd.Series, pd.Series]:
+    """Flag large units; ``sector_codes`` and ``sectors`` are the sectors, factorised."""
     index = enterprises.index
     employees = pd.to_numeric(enterprises["employees"], errors="coerce").astype("float64")
     revenue = pd.to_numeric(enterprises["revenue"], errors="coerce").astype("float64")
     # Each distinct sector's size class, then each row's, by number.
-    codes, sectors = pd.factorize(sector)
     class_numbers = {name: number for number, name in enumerate(rules.size_classes)}
     listed = dict(rules.sector_size_class)
     per_sector = [
         class_numbers.get(listed.get(name, rules.default_size_class), -1) for name in sectors
     ]
-    row_class = _by_code(codes, per_sector, -1)
+    row_class = _by_code(sector_codes, per_sector, -1)
     mask = pd.Series(False, index=index)
     reason = pd.Series(None, index=index, dtype=object)
     # One pass per size class (about ten), each vectorised over its rows.
