@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from gridgis.errors import InputDataError
-from gridgis.prefetch import prefetched
+from gridgis.prefetch import HelperProcessError, prefetched
 
 
 def _numbers(count: int, fail_at: int | None = None) -> Iterator[tuple[int, int]]:
@@ -46,7 +46,7 @@ def test_an_error_in_the_producer_is_raised_as_itself() -> None:
 
 
 def test_a_producer_killed_outright_is_reported() -> None:
-    with pytest.raises(RuntimeError, match="stopped unexpectedly"):
+    with pytest.raises(HelperProcessError, match=r"stopped unexpectedly \(killed by SIGKILL"):
         list(prefetched(_dies, 3))
 
 

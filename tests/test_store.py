@@ -102,11 +102,15 @@ def test_killed_writer_leaves_file_byte_identical(project: Path) -> None:
     completed = subprocess.run([sys.executable, "-c", script], check=False)
     assert completed.returncode == -signal.SIGKILL
     assert file_digest(project) == before
-    leftovers = [p for p in project.parent.iterdir() if p.name.endswith(".tmp.gpkg")]
-    assert leftovers, "the killed writer should have left its private copy"
+    leftovers = [p for p in project.parent.iterdir() if p.name.endswith(".tmp")]
+    assert len(leftovers) == 1, "the killed writer should have left its session folder"
+    session = leftovers[0]
+    # Enterprise data: only its owner may read the session's folder.
+    assert session.stat().st_mode & 0o777 == 0o700
+    assert (session / project.name).exists(), "the working copy lives in the session folder"
     with edit_project(project, command="next") as writer:
         writer.write_table("notes", __import__("pandas").DataFrame({"text": ["after the crash"]}))
-    assert not [p for p in project.parent.iterdir() if p.name.endswith(".tmp.gpkg")]
+    assert not [p for p in project.parent.iterdir() if "tmp" in p.name]
     assert open_project(project).current_version == 2
 
 
@@ -336,3 +340,78 @@ def test_point_layer_round_trips_through_packed_wkb(project: Path) -> None:
     assert shapely.equals_exact(
         stored.geometry.to_numpy(), rows.geometry.to_numpy(), tolerance=0
     )[rows.geometry.notna().to_numpy()].all()
+
+
+def test_a_read_only_project_is_refused_and_left_alone(project: Path) -> None:
+    project.chmod(0o444)
+    before = file_digest(project)
+    with pytest.raises(StoreError, match=r"is read-only \(mode 0444\); gridgis will not change"):
+        with edit_project(project, command="write") as writer:
+            writer.write_table("notes", __import__("pandas").DataFrame({"text": ["x"]}))
+    assert file_digest(project) == before
+    assert project.stat().st_mode & 0o777 == 0o444
+    with pytest.raises(StoreError, match="read-only"):
+        with edit_project(project, command="init again", create=True, overwrite=True):
+            pass
+    assert file_digest(project) == before
+
+
+def test_a_write_keeps_the_projects_permissions(project: Path) -> None:
+    project.chmod(0o640)
+    with edit_project(project, command="write") as writer:
+        writer.write_table("notes", __import__("pandas").DataFrame({"text": ["x"]}))
+    assert open_project(project).current_version == 2
+    assert project.stat().st_mode & 0o777 == 0o640
+
+
+def test_the_next_writer_removes_what_earlier_releases_left(project: Path) -> None:
+    folder = project.parent
+    leftovers = [
+        folder / f".{project.name}.4242.tmp.gpkg",
+        folder / f".{project.name}.4242.tmp.gpkg-journal",
+    ]
+    for path in leftovers:
+        path.write_bytes(b"enterprise data")
+    spills = [folder / ".gridgis-rows-abc123", folder / ".gridgis-assign-def456"]
+    for spill in spills:
+        spill.mkdir()
+        (spill / "part-00000.parquet").write_bytes(b"enterprise data")
+    other = folder / "notes.txt"
+    other.write_text("not ours")
+    with edit_project(project, command="next") as writer:
+        writer.write_table("notes", __import__("pandas").DataFrame({"text": ["x"]}))
+    assert not any(path.exists() for path in [*leftovers, *spills])
+    assert other.exists()
+
+
+def test_a_forked_child_does_not_keep_the_lock_of_a_killed_parent(project: Path) -> None:
+    # The ledger reader is forked while the import holds the lock. A flock
+    # lives as long as any process keeps the descriptor open, so if the parent
+    # is killed, a child that kept it would lock the project for good.
+    script = textwrap.dedent(f"""
+        import os, signal, sys, time
+        from pathlib import Path
+        from gridgis.io.store import project_lock
+        with project_lock(Path({str(project)!r}), command="doomed"):
+            child = os.fork()
+            if child == 0:  # let go of the test's pipes, then wait
+                null = os.open(os.devnull, os.O_RDWR)
+                os.dup2(null, 1)
+                os.dup2(null, 2)
+                time.sleep(60)
+                os._exit(0)
+            print(child, flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == -signal.SIGKILL
+    child = int(completed.stdout.split()[0])
+    try:
+        state = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        assert state != "Z", "the child should still be running"
+        with project_lock(project, command="next", timeout=0):
+            pass
+    finally:
+        os.kill(child, signal.SIGKILL)

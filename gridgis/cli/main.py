@@ -22,22 +22,29 @@ from gridgis.errors import GridgisError
 
 logger = logging.getLogger("gridgis")
 
+#: Signals that stop a command the way Ctrl-C does (SIGHUP does not exist on Windows).
+_UNWINDING_SIGNALS = ("SIGTERM", "SIGHUP")
+
 
 class GridgisGroup(click.Group):
     """A click group that turns gridgis errors into one sentence and exit code 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the chosen command, translating errors for the terminal."""
-        previous = None
+        previous = {}
         if threading.current_thread() is threading.main_thread():
-            # A plain kill (SIGTERM) unwinds like Ctrl-C, so temporary copies
-            # and spill folders are removed on the way out.
-            previous = signal.signal(signal.SIGTERM, _interrupt)
+            # A plain kill (SIGTERM) or a closed terminal (SIGHUP) unwinds like
+            # Ctrl-C, so the helper process is stopped and the session's
+            # temporary copy and spill files are removed on the way out.
+            for name in _UNWINDING_SIGNALS:
+                number = getattr(signal, name, None)
+                if number is not None:
+                    previous[number] = signal.signal(number, _interrupt)
         try:
             return self._invoke_reporting_errors(ctx)
         finally:
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
+            for number, handler in previous.items():
+                signal.signal(number, handler)
 
     def _invoke_reporting_errors(self, ctx: click.Context) -> Any:
         try:

@@ -32,8 +32,10 @@ import getpass
 import json
 import logging
 import os
+import re
 import shutil
 import sqlite3
+import stat
 import sys
 import tempfile
 import time
@@ -580,6 +582,15 @@ class ProjectWriter(ProjectReader):
         self._tables.append(table)
         return table
 
+    def temporary_folder(self, prefix: str) -> tempfile.TemporaryDirectory[str]:
+        """Return a temporary folder inside this session's private folder.
+
+        For a command's own spill files (they hold enterprise data): the
+        folder is removed when the ``with`` block ends, and with the session
+        folder if the command is killed.
+        """
+        return tempfile.TemporaryDirectory(dir=self.path.parent, prefix=prefix)
+
     def append_table(self, name: str, frame: pd.DataFrame, description: str = "") -> None:
         """Append rows to a non-spatial table, creating it if needed."""
         if frame.empty:
@@ -664,7 +675,7 @@ class _StagedRows:
         import pyarrow.parquet as pq
 
         if self._spill is None:
-            self._spill = Path(tempfile.mkdtemp(dir=self._folder, prefix=".gridgis-rows-"))
+            self._spill = Path(tempfile.mkdtemp(dir=self._folder, prefix="staged-"))
         table, geometry_types = _arrow_table(frame)
         self._spatial |= geometry_types is not None
         self._geometry_types.update(geometry_types or ())
@@ -1131,6 +1142,15 @@ def _create_schema(path: Path, meta: dict[str, str]) -> None:
 
 
 # -- locking -----------------------------------------------------------------
+#: The names of a project's sidecars beside it: the lock file ``.NAME.lock``,
+#: and a write session's private folder ``.NAME.PID.tmp`` (earlier releases
+#: left working copies ``.NAME.PID.tmp.gpkg``). Nothing else may be written
+#: under these names: a session folder is deleted by the next writer.
+SIDECAR_NAME = re.compile(
+    r"^\.(?P<project>.+?)\.(?:lock|\d+\.tmp(?:\.gpkg(?:-journal)?)?)$", re.IGNORECASE
+)
+
+
 def _lock_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.lock")
 
@@ -1163,6 +1183,24 @@ else:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+#: Lock descriptors this process holds. A forked child (the ledger reader,
+#: :mod:`gridgis.prefetch`) inherits them, and a ``flock`` lock lives as long
+#: as any process keeps its descriptor open: a child that outlived its parent
+#: would keep the project locked. So a forked child closes them at once.
+_HELD_LOCKS: set[int] = set()
+
+
+def _release_inherited_locks() -> None:
+    for fd in list(_HELD_LOCKS):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_release_inherited_locks)
+
+
 def lock_timeout() -> float:
     """Return how many seconds a writer waits for another (``GRIDGIS_LOCK_TIMEOUT``)."""
     raw = os.environ.get("GRIDGIS_LOCK_TIMEOUT")
@@ -1191,6 +1229,7 @@ def project_lock(path: Path, *, command: str, timeout: float | None = None) -> I
         fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:
         raise StoreError(f"cannot create the lock file {lock_file}: {error.strerror}") from error
+    _HELD_LOCKS.add(fd)
     try:
         deadline = time.monotonic() + timeout
         while not _try_lock(fd):
@@ -1211,6 +1250,7 @@ def project_lock(path: Path, *, command: str, timeout: float | None = None) -> I
             os.ftruncate(fd, 0)
             _unlock(fd)
     finally:
+        _HELD_LOCKS.discard(fd)
         os.close(fd)
 
 
@@ -1225,18 +1265,59 @@ def _read_holder(lock_file: Path) -> str:
 
 
 # -- write sessions ------------------------------------------------------------
-def _temporary_path(path: Path) -> Path:
-    # GDAL expects a GeoPackage to end in .gpkg, so the copy does too.
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp.gpkg")
+def session_folder(path: Path) -> Path:
+    """Return the private folder a write session of this process works in.
+
+    It holds the working copy of the project and every temporary file of the
+    session (staged rows, assign's spill), all of them enterprise data: it is
+    created readable by its owner only (0700) and removed when the session
+    ends, or by the next writer if the session was killed.
+    """
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
-def _remove_stale_copies(path: Path) -> None:
-    # Holding the lock means no other writer is running, so any copy left
-    # beside the project belongs to a command that was killed.
-    for stale in path.parent.glob(f".{path.name}.*.tmp.gpkg"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
-            logger.debug("removed %s, left by an interrupted command", stale.name)
+def _remove_stale_sessions(path: Path) -> None:
+    # Holding the lock means no other writer of this project is running, so
+    # whatever a session left beside the project belongs to a killed command.
+    stale = [
+        *path.parent.glob(f".{path.name}.*.tmp"),  # session folders
+        # What earlier gridgis releases left beside the project itself:
+        *path.parent.glob(f".{path.name}.*.tmp.gpkg"),
+        *path.parent.glob(f".{path.name}.*.tmp.gpkg-journal"),
+        *path.parent.glob(".gridgis-rows-*"),
+        *path.parent.glob(".gridgis-assign-*"),
+    ]
+    for leftover in stale:
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+        logger.debug("removed %s, left by an interrupted command", leftover.name)
+
+
+def check_writable(path: Path, *, create: bool = False) -> int | None:
+    """Refuse a project (or its folder) the user may not write; return its permission bits.
+
+    A project whose owner has no write permission (``chmod a-w``) is refused
+    even for root, who could write it anyway: the mode says "keep this as it
+    is". The returned bits are given to the new file, so a write keeps them.
+    """
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise StoreError(
+            f"cannot write in folder {path.parent}: permission denied; "
+            "gridgis writes a new copy of the project there and swaps it in"
+        )
+    if not path.exists():
+        return None
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if not os.access(path, os.W_OK) or not mode & stat.S_IWUSR:
+        action = "replace" if create else "change"
+        raise StoreError(
+            f"project {path} is read-only (mode {mode:04o}); gridgis will not {action} it. "
+            f"Make it writable first (chmod u+w {path.name}) or work on a copy"
+        )
+    return mode
 
 
 @contextlib.contextmanager
@@ -1273,12 +1354,14 @@ def edit_project(
     ------
     ProjectWriter
         Writes go to a private copy; it replaces the project only if the block
-        ends without an error and something was written.
+        ends without an error and something was written. The new file keeps
+        the project's permission bits.
 
     Raises
     ------
     StoreError
-        If the project is missing (or exists, when creating without overwrite).
+        If the project is missing (or exists, when creating without
+        overwrite), or is read-only, or its folder cannot be written.
     ProjectInUseError
         If another writer holds the project longer than ``timeout``.
 
@@ -1294,9 +1377,12 @@ def edit_project(
         raise StoreError(f"project {path} does not exist; create it with 'gridgis init'")
     if not path.parent.exists():
         raise StoreError(f"folder {path.parent} does not exist")
+    mode = check_writable(path, create=create)
     with project_lock(path, command=command, timeout=timeout):
-        _remove_stale_copies(path)
-        working = _temporary_path(path)
+        _remove_stale_sessions(path)
+        session = session_folder(path)
+        os.mkdir(session, 0o700)
+        working = session / path.name
         writer: ProjectWriter | None = None
         try:
             if create:
@@ -1312,14 +1398,15 @@ def edit_project(
                 logger.info("nothing changed; %s keeps version %d", path.name, version - 1)
                 return
             writer._finish()
+            if mode is not None:
+                os.chmod(working, mode)
             _fsync(working)
             os.replace(working, path)
             _fsync_directory(path.parent)
         finally:
             if writer is not None:
                 writer._discard()
-            with contextlib.suppress(FileNotFoundError):
-                working.unlink()
+            shutil.rmtree(session, ignore_errors=True)
 
 
 def _fsync(path: Path) -> None:
@@ -1337,16 +1424,27 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def open_project(path: Path | str) -> ProjectReader:
+def open_project(path: Path | str, *, for_writing: bool = False) -> ProjectReader:
     """Open a project for reading.
 
     Parameters
     ----------
     path : Path or str
         The project GeoPackage.
+    for_writing : bool
+        Also refuse, now, a project the command will not be allowed to write
+        (see :func:`check_writable`), before any long work is done.
 
     Returns
     -------
     ProjectReader
+
+    Raises
+    ------
+    StoreError
+        If the file is not a project, or is read-only when ``for_writing``.
     """
-    return ProjectReader(path)
+    reader = ProjectReader(path)
+    if for_writing:
+        check_writable(reader.path)
+    return reader
