@@ -97,7 +97,9 @@ def enterprise_rows(chunk: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     if extra_columns:
         # pandas writes JSON lines in C; one json.dumps per row would be slow.
         lines = chunk[extra_columns].to_json(orient="records", lines=True, force_ascii=False)
-        frame["extra"] = lines.splitlines() if len(chunk) else []
+        # Records end in "\n" (JSON escapes it inside strings); splitlines()
+        # would also split at U+2028 or U+0085, which JSON leaves as they are.
+        frame["extra"] = lines.split("\n")[: len(chunk)] if len(chunk) else []
     else:
         frame["extra"] = "{}"
     return frame.reset_index(drop=True)

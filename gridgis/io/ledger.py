@@ -63,7 +63,10 @@ Problems (:data:`PROBLEM_COLUMNS`): one row per problem with ``row``,
 ``missing_name``, ``missing_uscc``, ``invalid_uscc``, ``duplicate_uscc``,
 ``missing_coordinates``, ``invalid_coordinates``, ``swapped_coordinates``,
 ``coordinates_out_of_range``, ``unknown_coordinate_system``, ``outside_county``,
-``invalid_number``, ``unrecognised_value``.
+``invalid_number``, ``unrecognised_value``. A column missing altogether (no USCC
+column; no coordinate columns in a ledger located by township and village) is
+not repeated on every row: it is given once, in :attr:`LedgerInfo.missing_columns`
+and as a note logged as a warning.
 
 Throughput, measured on a synthetic 20-column Appendix A ledger (two thirds
 of the points in GCJ-02 or BD-09, 1% bad codes, 0.5% swapped pairs) on the
@@ -86,9 +89,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import io
 import logging
 import re
+import threading
 import unicodedata
 import weakref
 import zipfile
@@ -125,6 +130,20 @@ DEFAULT_CHUNK_ROWS = 100_000
 # Header rows are looked for in the first rows only: title and note rows above
 # a header rarely take more than a handful.
 _HEADER_SCAN_ROWS = 30
+
+# The csv module refuses a field longer than 131,072 characters by default,
+# and a pasted product list or scope of business can be longer. The header
+# scan (the first _HEADER_SCAN_ROWS lines) uses this limit instead; the data
+# rows go through pandas' C parser, which has no limit.
+_CSV_FIELD_LIMIT = 10_000_000
+# csv.field_size_limit is process-wide: raised and restored under this lock so
+# two ledgers read in threads cannot restore each other's value mid-read.
+_CSV_LIMIT_LOCK = threading.Lock()
+
+# How alike (difflib ratio) an unknown header must be to an alias to be
+# suggested: 0.5 still catches a one-character slip in a two-character header
+# (维度 for 纬度), the commonest misspelling in township ledgers.
+_SUGGESTION_CUTOFF = 0.5
 
 # Plausible extent of Chinese coordinates in degrees (with a margin), used to
 # spot swapped axes and values in the wrong unit.
@@ -245,6 +264,13 @@ class LedgerInfo:
         Unrecognised headers, kept as output columns.
     notes : tuple of str
         What was detected or assumed.
+    missing_columns : dict of str to str
+        Problem kind -> detail for a column the ledger lacks altogether:
+        ``missing_uscc`` ("the ledger has no USCC column") and
+        ``missing_coordinates`` ("the ledger has no coordinate columns", for
+        a ledger located by township and village only). Every row has the
+        problem, so it is reported here once, with a note, instead of once
+        per row in the problems table (an empty cell is reported per row).
     """
 
     source: Path
@@ -255,6 +281,7 @@ class LedgerInfo:
     columns: dict[str, str]
     extra_columns: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    missing_columns: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -344,6 +371,12 @@ def read_ledger(
         Missing file, unsupported or disguised format, unknown sheet, missing
         required header (企业名称, and 经度/纬度 or 所属乡镇/所属村), a ledger
         with no data rows, an unknown ``coords`` name, or malformed CSV.
+        Also one of 经度/纬度 without the other (the message lists the
+        unknown headers and suggests the nearest known one for a misspelling),
+        two equally named coordinate columns (two 纬度) that differ on some
+        row (identical copies are read as one, with a note), and a CSV cell
+        longer than 10,000,000 characters in the first 30 lines (the lines
+        scanned for the header; later cells have no limit).
     EncodingError
         If the CSV text cannot be decoded.
 
@@ -410,7 +443,9 @@ def iter_ledger_chunks(
     Raises
     ------
     InputDataError
-        As :func:`read_ledger`; "no data rows" is raised when the iterator ends.
+        As :func:`read_ledger`. "No data rows" is raised when the iterator
+        ends, and differing copies of a coordinate column at the chunk where
+        they differ.
     """
     return _iter_chunks(
         path, sheet=sheet, encoding=encoding, coords=coords, coords_column=coords_column,
@@ -478,10 +513,15 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 @dataclass
 class _Header:
-    labels: list[str]            # display label per source column
-    fields: dict[str, int]       # canonical field -> column position
-    header_rows: list[int]       # 0-based indices (within the scanned rows)
-    unlabelled: frozenset[int]   # columns without any header text
+    labels: list[str]  # display label per source column (made unique)
+    fields: dict[str, int]  # canonical field -> column position
+    header_rows: list[int]  # 0-based indices (within the scanned rows)
+    unlabelled: frozenset[int]  # columns without any header text
+    written: list[str] = field(default_factory=list)  # display labels as written
+    unknown: tuple[int, ...] = ()  # labelled columns that match no alias
+    # Coordinate field -> every column naming it as well as the one read (the
+    # first); see _coordinate_copies.
+    copies: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 class _Source:
@@ -651,9 +691,10 @@ def _open_csv(path: Path, encoding: str | None) -> _Source:
     with path.open("r", encoding=encoding, newline="") as handle:
         lines = [line for _, line in zip(range(_HEADER_SCAN_ROWS), handle, strict=False)]
     delimiter = _sniff_delimiter(lines)
-    records = list(csv.reader(io.StringIO("".join(lines)), delimiter=delimiter))
+    records = csv_records("".join(lines), delimiter, path.name)
     rows = [[cell.strip() for cell in record] for record in records]
     header = _find_header(rows, path.name, where="")
+    _check_coordinate_pair(header, path.name, where="")
     n_columns = len(header.labels)
     skip = max(header.header_rows) + 1
 
@@ -679,6 +720,32 @@ def _open_csv(path: Path, encoding: str | None) -> _Source:
             return
 
     return _Source(path, "csv", None, encoding, header, notes, reader)
+
+
+def csv_records(text: str, delimiter: str, file_name: str) -> list[list[str]]:
+    """Parse the header scan's lines with the csv module, allowing long cells.
+
+    The field size limit is raised to ``_CSV_FIELD_LIMIT`` for this read only
+    and then restored, as it is shared by every csv reader in the process.
+    """
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    with _CSV_LIMIT_LOCK:
+        previous = csv.field_size_limit()
+        limit = max(previous, _CSV_FIELD_LIMIT)
+        csv.field_size_limit(limit)
+        try:
+            return list(reader)
+        except csv.Error as error:
+            if "field limit" in str(error):
+                raise InputDataError(
+                    f"{file_name}: line {reader.line_num} has a cell longer than "
+                    f"{limit:,} characters; shorten it"
+                ) from error
+            raise InputDataError(
+                f"{file_name}: malformed CSV (line {reader.line_num}: {error})"
+            ) from error
+        finally:
+            csv.field_size_limit(previous)
 
 
 def _parser_message(error: Exception, n_columns: int) -> str:
@@ -754,6 +821,9 @@ def _scan_workbook(workbook: Any, path: Path, sheet: str | int | None) -> _Sourc
         except InputDataError as error:
             first_error = first_error or error
             continue
+        # This sheet is the ledger: a lone 经度 or 纬度 is its fault, not a
+        # reason to look at the next sheet.
+        _check_coordinate_pair(header, path.name, where=f" (sheet {name!r})")
         notes = []
         if sheet is None and len(names) > 1:
             notes.append(f"{path.name}: read sheet {name!r} (of {', '.join(names)})")
@@ -835,6 +905,19 @@ def _cell_text(value: Any) -> str:
 # --- header detection --------------------------------------------------------
 
 
+def _column_matches(candidates: list[list[str]]) -> list[tuple[str, int] | None]:
+    """Return (field, alias rank) per column: its first candidate label that matches."""
+    matches: list[tuple[str, int] | None] = []
+    for labels in candidates:
+        found = None
+        for label in labels:
+            found = _lookup_header(label)
+            if found is not None:
+                break
+        matches.append(found)
+    return matches
+
+
 def _match_labels(candidates: list[list[str]]) -> dict[str, int]:
     """Map fields to columns.
 
@@ -842,15 +925,12 @@ def _match_labels(candidates: list[list[str]]) -> dict[str, int]:
     best-ranked alias wins, then the leftmost column.
     """
     best: dict[str, tuple[int, int]] = {}
-    for column, labels in enumerate(candidates):
-        for label in labels:
-            found = _lookup_header(label)
-            if found is None:
-                continue
-            name, rank = found
-            if name not in best or (rank, column) < best[name]:
-                best[name] = (rank, column)
-            break
+    for column, found in enumerate(_column_matches(candidates)):
+        if found is None:
+            continue
+        name, rank = found
+        if name not in best or (rank, column) < best[name]:
+            best[name] = (rank, column)
     return {name: column for name, (_, column) in best.items()}
 
 
@@ -911,7 +991,7 @@ def _find_header(rows: list[list[str]], file_name: str, where: str) -> _Header:
             f"{file_name}{where}: no ledger header found (looked for 企业名称, 统一社会信用代码, "
             f"经度/纬度 …); the first row holds: {_list_headers(found)}"
         )
-    labels = _single_row(rows[best_index])[1]
+    best_candidates, labels = _single_row(rows[best_index])
     header_rows = [best_index]
     for upper, lower in ((best_index, best_index + 1), (best_index - 1, best_index)):
         if upper < 0 or lower >= len(rows):
@@ -920,11 +1000,47 @@ def _find_header(rows: list[list[str]], file_name: str, where: str) -> _Header:
         fields = _match_labels(candidates)
         if len(fields) > len(best_fields):
             best_fields, labels, header_rows = fields, display, [upper, lower]
-    _check_required(best_fields, labels, file_name, where)
+            best_candidates = candidates
+    matches = _column_matches(best_candidates)
     # Columns without any header text (trailing commas of a CSV export, a
     # formatted but empty spreadsheet column) are read but not output.
     unlabelled = frozenset(i for i, label in enumerate(labels) if not label)
-    return _Header(_unique_labels(labels), best_fields, header_rows, unlabelled)
+    header = _Header(
+        _unique_labels(labels),
+        best_fields,
+        header_rows,
+        unlabelled,
+        written=list(labels),
+        unknown=tuple(i for i, found in enumerate(matches) if found is None and labels[i]),
+        copies=_coordinate_copies(best_fields, matches),
+    )
+    _check_required(header, file_name, where)
+    return header
+
+
+# Fields read from one column each whose copies are checked (_Normaliser).
+_COORDINATE_FIELDS = ("lon", "lat", "coordinates")
+_FIELD_WORDS = {"lon": "longitude", "lat": "latitude", "coordinates": "coordinates"}
+
+
+def _coordinate_copies(
+    fields: dict[str, int], matches: list[tuple[str, int] | None]
+) -> dict[str, tuple[int, ...]]:
+    """Return the coordinate fields named by several columns with the same alias rank.
+
+    A better-ranked alias still wins silently (纬度 over Y坐标, which may hold
+    projected metres); two equally good headers (two 纬度 columns) leave no
+    reason to prefer either, so the leftmost is read and the others are
+    checked to be copies of it.
+    """
+    copies = {}
+    for name in _COORDINATE_FIELDS:
+        if name in fields:
+            chosen = matches[fields[name]]
+            same = tuple(i for i, found in enumerate(matches) if found == chosen)
+            if len(same) > 1:
+                copies[name] = same
+    return copies
 
 
 def _unique_labels(labels: list[str]) -> list[str]:
@@ -952,26 +1068,111 @@ def _list_headers(labels: list[str]) -> str:
     return ", ".join(shown) if shown else "(nothing)"
 
 
-def _check_required(fields: dict[str, int], labels: list[str], file_name: str,
-                    where: str) -> None:
+def _lone_coordinate(fields: dict[str, int]) -> tuple[str, str] | None:
+    """Return (present, absent) for one of lon/lat without the other and no pair column."""
+    if "coordinates" in fields or ("lon" in fields) == ("lat" in fields):
+        return None
+    return ("lon", "lat") if "lon" in fields else ("lat", "lon")
+
+
+def _check_required(header: _Header, file_name: str, where: str) -> None:
+    fields = header.fields
     missing = []
     if "name" not in fields:
         missing.append("企业名称 (name)")
     has_coordinates = ("lon" in fields and "lat" in fields) or "coordinates" in fields
     has_admin = "township" in fields and "village" in fields
+    lone = _lone_coordinate(fields)
     if not has_coordinates and not has_admin:
-        if "lon" in fields:
-            missing.append("纬度 (lat)")
-        elif "lat" in fields:
-            missing.append("经度 (lon)")
+        if lone is not None:
+            missing.append(f"{_HEADER_ALIASES[lone[1]][0]} ({lone[1]})")
         else:
             missing.append("经度/纬度 (lon/lat) or 所属乡/镇/街道 and 所属村/社区 "
                            "(township and village)")
     if missing:
         raise InputDataError(
             f"{file_name}{where}: missing required header {' and '.join(missing)}; "
-            f"headers found: {_list_headers(labels)}"
+            f"headers found: {_list_headers(header.written)}"
+            + (_partner_hint(header, *lone, listed=True) if lone else "")
         )
+
+
+def _check_coordinate_pair(header: _Header, file_name: str, where: str) -> None:
+    """Refuse a ledger with one of 经度/纬度 but not the other.
+
+    It has the required headers otherwise (township and village), so without
+    this it would be read with every row silently losing its point.
+    """
+    lone = _lone_coordinate(header.fields)
+    if lone is None:
+        return
+    present, absent = lone
+    raise InputDataError(
+        f"{file_name}{where}: found a {_FIELD_WORDS[present]} column "
+        f"({header.labels[header.fields[present]]}) but no {_FIELD_WORDS[absent]} column"
+        + _partner_hint(header, present, absent, listed=False)
+    )
+
+
+def _partner_hint(header: _Header, present: str, absent: str, *, listed: bool) -> str:
+    """Say which header may have been meant for the missing half of 经度/纬度.
+
+    ``listed`` tells that the message already lists every header, so the
+    unknown ones are not listed again.
+    """
+    unknown = [header.written[i] for i in header.unknown]
+    nearest = _nearest_alias(unknown, absent)
+    parts = []
+    if unknown and not listed:
+        text = f"unknown headers: {', '.join(unknown)}"
+        if nearest is not None:
+            label, alias = nearest
+            text += (
+                f" — did you mean {alias}?"
+                if len(unknown) == 1
+                else f" — did you mean {alias} for {label}?"
+            )
+        parts.append(text)
+    elif nearest is not None:
+        parts.append(f"did you mean {nearest[1]} for {nearest[0]}?")
+    if present in header.copies:
+        parts.append(
+            f"{_same_header(header, present)} — should one of them be {_HEADER_ALIASES[absent][0]}?"
+        )
+    elif nearest is None and not listed:
+        parts.append(f"head the {_FIELD_WORDS[absent]} column {_HEADER_ALIASES[absent][0]}")
+    return "".join(f"; {part}" for part in parts)
+
+
+def _nearest_alias(labels: list[str], name: str) -> tuple[str, str] | None:
+    """Return (label, alias of ``name``) for the label spelt most like an alias, if any.
+
+    Spellings are compared after _fold_header, as headers are matched.
+    """
+    aliases: dict[str, str] = {}
+    for alias in _HEADER_ALIASES[name]:
+        aliases.setdefault(_fold_header(alias), alias)
+    best: tuple[float, str, str] | None = None
+    for label in labels:
+        folded = _fold_header(label)
+        for match in difflib.get_close_matches(
+            folded, list(aliases), n=1, cutoff=_SUGGESTION_CUTOFF
+        ):
+            score = difflib.SequenceMatcher(None, folded, match).ratio()
+            if best is None or score > best[0]:
+                best = (score, label, aliases[match])
+    return None if best is None else (best[1], best[2])
+
+
+def _same_header(header: _Header, name: str) -> str:
+    """'columns E and G are both headed 纬度' for a field's copies."""
+    positions = header.copies[name]
+    letters = [_column_letter(i) for i in positions]
+    labels = dict.fromkeys(header.written[i] for i in positions)
+    return (
+        f"columns {', '.join(letters[:-1])} and {letters[-1]} are "
+        f"{'both' if len(letters) == 2 else 'all'} headed {' / '.join(labels)}"
+    )
 
 
 # ----------------------------------------------------------------------------
@@ -1005,15 +1206,51 @@ class _Normaliser:
         if has_coordinates and default_system is None:
             notes.append(
                 f"{source.path.name}: no coordinate system given"
-                + (" for rows without one in the system column" if "coord_system" in self.fields
-                   else "")
-                + "; coordinates taken as CGCS2000/WGS-84 (pass coords='gcj02' for points "
-                "picked on Amap or Tencent maps, 'bd09' for Baidu)"
+                + (
+                    " for rows without one in the system column"
+                    if "coord_system" in self.fields
+                    else ""
+                )
+                + "; coordinates taken as CGCS2000/WGS-84 (pass --coords gcj02 for points "
+                "picked on Amap or Tencent maps, --coords bd09 for Baidu)"
             )
         for note in notes:
             logger.info(note)
+        # A column missing altogether is noted once (and given in the info),
+        # where an empty cell is a problem on its row.
+        missing_columns: dict[str, str] = {}
+        warnings = []
+        if "uscc" not in self.fields:
+            missing_columns["missing_uscc"] = "the ledger has no USCC column"
+            warnings.append(
+                f"{source.path.name}: the ledger has no USCC column "
+                "(统一社会信用代码); no row has a code"
+            )
+        if not has_coordinates:
+            missing_columns["missing_coordinates"] = "the ledger has no coordinate columns"
+            warnings.append(
+                f"{source.path.name}: the ledger has no coordinate columns "
+                "(经度/纬度); no row has a point"
+            )
+        # Equally named coordinate columns: the first is read, the others must
+        # repeat it (checked chunk by chunk in normalise()).
+        self.copies = {
+            name: positions
+            for name, positions in header.copies.items()
+            if self.fields.get(name) == positions[0]
+        }
+        for name, (first, *others) in self.copies.items():
+            warnings.append(
+                f"{source.path.name}: {_same_header(header, name)}; "
+                f"{_column_letter(first)} is read, and "
+                f"{' and '.join(map(_column_letter, others))} must hold the "
+                "same values"
+            )
+        for warning in warnings:
+            logger.warning(warning)
+        notes.extend(warnings)
         # Columns mapped to a field leave the extras; everything else is kept.
-        used = set(self.fields.values())
+        used = set(self.fields.values()).union(*self.copies.values())
         self.extra_positions = [i for i in range(len(header.labels))
                                 if i not in used and i not in header.unlabelled]
         self.revenue_scale = (_unit_scale(header.labels[self.fields["revenue"]])
@@ -1024,10 +1261,13 @@ class _Normaliser:
             sheet=source.sheet,
             encoding=source.encoding,
             header_rows=source.header_source_rows,
-            columns={name: header.labels[pos] for name, pos in sorted(self.fields.items(),
-                                                                        key=lambda x: x[1])},
+            columns={
+                name: header.labels[pos]
+                for name, pos in sorted(self.fields.items(), key=lambda x: x[1])
+            },
             extra_columns=tuple(header.labels[i] for i in self.extra_positions),
             notes=tuple(notes),
+            missing_columns=missing_columns,
         )
 
     def label(self, name: str) -> str:
@@ -1041,13 +1281,15 @@ class _Normaliser:
         # accessor costs about 1 us per cell on the python string storage (no
         # pyarrow), a plain comprehension about a tenth of that.
         cells = {pos: raw[pos].to_numpy(dtype=object) for pos in raw.columns}
-        stripped = {pos: _strip(cells[pos]) for pos in set(self.fields.values())}
+        read = set(self.fields.values()).union(*self.copies.values())
+        stripped = {pos: _strip(cells[pos]) for pos in read}
         empty = _empty_rows(cells, stripped)
         keep = ~empty
         n = int(keep.sum())
         row = np.arange(first_row, first_row + len(raw), dtype=np.int64)[keep]
         source_row = row + (self.source.first_data_source_row - 1)
         values = {pos: arr[keep] for pos, arr in stripped.items()}
+        self._check_copies(values, row, source_row)
         problems = _ProblemLog(row, source_row)
         sheet = self.source.sheet
         out: dict[str, Any] = {
@@ -1089,6 +1331,33 @@ class _Normaliser:
             enterprises = pd.concat([enterprises, extras], axis=1)
         self._warn_unlabelled(cells, keep)
         return LedgerChunk(enterprises, problems.frame(), int(empty.sum()), self.info)
+
+    def _check_copies(
+        self, values: dict[int, np.ndarray], row: np.ndarray, source_row: np.ndarray
+    ) -> None:
+        """Raise at the first row where two equally named coordinate columns differ.
+
+        A copied column is harmless; differing ones leave no way to tell
+        which holds the coordinates, and reading either would be a guess.
+        """
+        for name, (first, *others) in self.copies.items():
+            for other in others:
+                differ = np.flatnonzero(values[first] != values[other])
+                if not len(differ):
+                    continue
+                at = differ[0]
+                where = (
+                    f"line {source_row[at]}"
+                    if self.source.sheet is None
+                    else f"spreadsheet row {source_row[at]}"
+                )
+                raise InputDataError(
+                    f"{self.source.path.name}: {_same_header(self.source.header, name)} "
+                    f"but differ on row {row[at]} ({where}): "
+                    f"{_shorten(values[first][at])!r} in {_column_letter(first)}, "
+                    f"{_shorten(values[other][at])!r} in {_column_letter(other)}; "
+                    "delete or rename one of them"
+                )
 
     def _warn_unlabelled(self, cells: dict[Any, np.ndarray], keep: np.ndarray) -> None:
         lost = sum(int((cells[pos][keep] != "").sum()) for pos in self.source.header.unlabelled
@@ -1318,6 +1587,11 @@ def _strip(values: np.ndarray) -> np.ndarray:
     return np.array([v.strip() for v in values], dtype=object)
 
 
+def _shorten(text: str, limit: int = 40) -> str:
+    """Return a cell's text for a message, cut to ``limit`` characters."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _str_series(values: np.ndarray) -> pd.Series:
     return pd.Series(values, dtype=str)
 
@@ -1402,8 +1676,12 @@ def _fast_floats(values: np.ndarray) -> np.ndarray:
     return result
 
 
-_NUMBER_WITH_UNIT = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)(\D*)$",
-                               re.IGNORECASE)
+# ``\d+(?:\.\d*)?``, not ``\d+\.?\d*``: two digit runs that can trade digits
+# make a failed match quadratic in the cell's length (measured: 3 s for 8,000
+# digits, so about half an hour for a 200,000-character cell).
+_NUMBER_WITH_UNIT = re.compile(
+    r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)(\D*)$", re.IGNORECASE
+)
 _NUMBER_NOISE = re.compile(r"[\s,]")
 _COUNT_UNITS: dict[str, float | None] = {"": 1.0, "人": 1.0, "名": 1.0, "个": 1.0}
 _MONEY_UNITS: dict[str, float | None] = {"": None, "万元": 1.0, "万": 1.0, "亿元": 1e4,

@@ -30,8 +30,6 @@ Other columns are kept under their own header.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +44,7 @@ from gridgis.io.ledger import (
     _load_workbook,
     _sniff_delimiter,
     check_table_file,
+    csv_records,
 )
 
 __all__ = ["ROSTER_COLUMNS", "Roster", "read_roster"]
@@ -179,7 +178,7 @@ def _csv_rows(path: Path, encoding: str) -> list[list[str]]:
     text = path.read_text(encoding=encoding)
     delimiter = _sniff_delimiter(text.splitlines()[:HEADER_SCAN_ROWS])
     return [[cell.strip() for cell in record]
-            for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+            for record in csv_records(text, delimiter, path.name)]
 
 
 def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, list[list[str]]]:
