@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gridgis.crs import CGCS2000
+from gridgis.crs import CGCS2000, metric_crs_for
 from gridgis.errors import InputDataError
 
 logger = logging.getLogger(__name__)
@@ -69,6 +69,12 @@ NAME_FIELD_ALIASES = (
     "zldwmc",
 )
 HOUSEHOLD_FIELD_ALIASES = ("households", "household", "hh", "户数", "总户数", "hushu")
+
+# A field whose values are more than half codes is taken for a code field
+# with some malformed values, rather than for some other field.
+MOSTLY_CODES = 0.5
+# Malformed codes listed by name in a message; the rest are counted.
+LISTED_CODES = 10
 
 _CODE_PATTERN = re.compile(r"^(\d{6}|\d{9}|\d{12})$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -194,10 +200,14 @@ def detect_fields(
 ) -> tuple[str, str]:
     """Find the code field and the name field of a boundary table.
 
-    A code field holds only 6-, 9- or 12-digit codes; a name field holds text
-    with Chinese characters. When several fields qualify, one whose name is a
-    well-known alias (``code``, ``区划代码``, ``name``, ``名称`` …) wins; if
-    that does not settle it, the choice is left to the user.
+    A code field holds 6-, 9- or 12-digit codes; a name field holds text with
+    Chinese characters. A field whose values are mostly (more than half)
+    codes also qualifies, so that a code field with a few malformed codes is
+    found, and its malformed codes reported when the units are built, rather
+    than passed over. When several fields qualify, one whose name is a
+    well-known alias (``code``, ``区划代码``, ``name``, ``名称`` …) wins, then
+    the only one whose values are all codes; if that does not settle it, the
+    choice is left to the user.
 
     Parameters
     ----------
@@ -226,8 +236,20 @@ def detect_fields(
                 f"fields are {', '.join(columns)}"
             )
     else:
-        candidates = [c for c in columns if _looks_like_codes(frame[c])]
-        code_field = _pick(candidates, CODE_FIELD_ALIASES, "code", "--code-field", source, columns)
+        # A field that mostly holds codes is a candidate too: a code field with a
+        # few malformed values must be named, and its bad values listed, not
+        # passed over for another field (or none).
+        sound = [c for c in columns if _looks_like_codes(frame[c])]
+        candidates = [c for c in columns if c in sound or _mostly_codes(frame[c])]
+        code_field = _pick(
+            candidates,
+            CODE_FIELD_ALIASES,
+            "code",
+            "--code-field",
+            source,
+            columns,
+            preferred=sound,
+        )
     if name_field is not None:
         if name_field not in columns:
             raise InputDataError(
@@ -241,17 +263,26 @@ def detect_fields(
 
 
 def _looks_like_codes(values: pd.Series) -> bool:
+    return _code_share(values) == 1.0
+
+
+def _mostly_codes(values: pd.Series) -> bool:
+    return _code_share(values) > MOSTLY_CODES
+
+
+def _code_share(values: pd.Series) -> float:
+    """Return the share of the present values that are codes (0 for a non-code type)."""
     present = values.dropna()
     if present.empty:
-        return False
+        return 0.0
     if not (
         pd.api.types.is_integer_dtype(present)
         or pd.api.types.is_float_dtype(present)
         or pd.api.types.is_string_dtype(present)
         or present.dtype == object
     ):
-        return False
-    return bool(normalise_codes(present).notna().all())
+        return 0.0
+    return float(normalise_codes(present).notna().mean())
 
 
 def _looks_like_names(values: pd.Series) -> bool:
@@ -269,7 +300,9 @@ def _pick(
     option: str,
     source: str,
     columns: list[str],
+    preferred: list[str] | tuple[str, ...] = (),
 ) -> str:
+    """Choose one candidate: the only one, the only alias, or the only preferred one."""
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
@@ -280,6 +313,8 @@ def _pick(
     known = [c for c in candidates if str(c).lower() in lowered]
     if len(known) == 1:
         return known[0]
+    if len(preferred) == 1:
+        return preferred[0]
     raise InputDataError(
         f"{source}: the {what} field is ambiguous; candidates are {', '.join(candidates)}; "
         f"choose one with {option}"
@@ -319,13 +354,24 @@ def build_admin_units(
         ``units`` has columns ``code``, ``name``, ``level``, ``parent_code``,
         ``households``, ``origin`` (``input`` or ``dissolved``), ``source``,
         ``attributes`` (the other fields as JSON) and MultiPolygon geometry,
-        ordered by code; ``repaired`` lists every geometry that was repaired.
+        ordered by code; ``repaired`` lists every geometry that was repaired:
+        ``code``, ``name``, ``source``, ``reason`` (GEOS's), ``area_change``
+        (relative), and the same-level neighbours the repaired polygon
+        overlaps: ``overlap_neighbours``, ``overlap_m2`` (measured in the
+        Gauss-Krueger zone of the data) and ``overlap_codes``. An overlap
+        there was made by the repair; the boundary needs fixing at source.
 
     Raises
     ------
     InputDataError
-        For missing codes, duplicate codes, codes of several counties, codes
-        whose parent is missing, null or non-polygonal geometry.
+        For missing or malformed codes (listed with their names and feature
+        numbers), duplicate codes, codes of several counties, codes whose
+        parent is missing, null or non-polygonal geometry.
+
+    Examples
+    --------
+    >>> built = build_admin_units([("villages.shp", villages)])  # doctest: +SKIP
+    >>> built.repaired[["code", "overlap_neighbours", "overlap_m2"]]  # doctest: +SKIP
     """
     notes: list[str] = []
     frames = [
@@ -366,12 +412,11 @@ def _standardise(
         frame, code_field=code_field, name_field=name_field, source=source
     )
     codes = normalise_codes(frame[code_column])
-    bad = codes.isna()
-    if bad.any():
-        examples = ", ".join(repr(v) for v in frame.loc[bad, code_column].head(5))
+    if codes.isna().any():
         raise InputDataError(
-            f"{source}: {int(bad.sum())} features have no valid 6-, 9- or 12-digit code "
-            f"in field {code_column!r} (e.g. {examples})"
+            _malformed_codes_message(
+                frame, codes, code_column, name_column, source, detected=code_field is None
+            )
         )
     _check_geometry_types(frame, codes, source)
     household_column = _household_field(frame)
@@ -416,6 +461,51 @@ def _standardise(
     )
 
 
+def _malformed_codes_message(
+    frame: pd.DataFrame,
+    codes: pd.Series,
+    code_column: str,
+    name_column: str,
+    source: str,
+    *,
+    detected: bool,
+) -> str:
+    """Name the code field and list its malformed codes with their names and feature numbers.
+
+    Features are numbered from 1 in file order, as a user counts them in a
+    GIS attribute table.
+    """
+    bad = codes.isna().to_numpy()
+    positions = np.flatnonzero(bad)
+    raw = frame[code_column].to_numpy()[positions]
+    names = frame[name_column].to_numpy()[positions]
+    # A comprehension over the malformed codes only: a handful, listed by name.
+    listed = [
+        f"{_code_text(value) or 'no code'} "
+        f"({'no name' if pd.isna(name) or not str(name).strip() else str(name).strip()}, "
+        f"feature {position + 1})"
+        for value, name, position in zip(
+            raw[:LISTED_CODES], names[:LISTED_CODES], positions[:LISTED_CODES], strict=True
+        )
+    ]
+    if len(positions) > LISTED_CODES:
+        listed.append(f"and {len(positions) - LISTED_CODES} more")
+    sound = codes[~bad]
+    levels = level_of(sound).unique()
+    kind = f"{levels[0]} code" if len(levels) == 1 else "code"
+    held = (
+        f"{len(sound)} well-formed {kind}{'' if len(sound) == 1 else 's'}"
+        if len(sound)
+        else "no well-formed codes"
+    )
+    malformed = "malformed one" if len(positions) == 1 else "malformed ones"
+    advice = "fix them or pass --code-field" if detected else "fix them"
+    return (
+        f"{source}: field {code_column!r} holds {held} and {len(positions)} {malformed}: "
+        f"{', '.join(listed)}; {advice}"
+    )
+
+
 def _json_value(value: object) -> object:
     if value is None:
         return None
@@ -455,11 +545,28 @@ def _check_duplicates(units: pd.DataFrame) -> None:
         raise InputDataError(f"duplicate codes: {listed}; every admin unit needs its own code")
 
 
+REPAIR_COLUMNS = [
+    "code",
+    "name",
+    "source",
+    "reason",
+    "area_change",
+    "overlap_neighbours",
+    "overlap_m2",
+    "overlap_codes",
+]
+
+
 def _repair(units: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Repair invalid polygons with make_valid, keeping only polygonal parts."""
+    """Repair invalid polygons with make_valid, keeping only polygonal parts.
+
+    The report gives, per repaired unit, the problem, the relative area change
+    and the same-level neighbours the repaired polygon overlaps: repairing a
+    bow-tie keeps both of its lobes, which can reach far into the neighbours.
+    """
     geometry = units.geometry.values
     invalid = ~shapely.is_valid(geometry)
-    empty_report = pd.DataFrame(columns=["code", "name", "source", "reason", "area_change"])
+    empty_report = pd.DataFrame(columns=REPAIR_COLUMNS)
     if not invalid.any():
         units = units.copy()
         units["geometry"] = _to_multipolygons(np.asarray(geometry))
@@ -490,11 +597,94 @@ def _repair(units: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
             + ", ".join(units.loc[emptied, "code"].head(5))
             + "; the boundary has collapsed to lines or points"
         )
+    overlaps = _repair_overlaps(
+        all_geometry,
+        units["level"].to_numpy(),
+        units["code"].to_numpy(),
+        np.flatnonzero(invalid),
+    )
+    report = pd.concat([report, overlaps], axis=1)[REPAIR_COLUMNS]
     units = units.copy()
     units["geometry"] = _to_multipolygons(all_geometry)
     for row in report.itertuples():
-        logger.info("repaired %s %s (%s): %s", row.code, row.name, row.source, row.reason)
+        logger.info(
+            "repaired %s %s (%s): %s; now overlaps %d same-level neighbours by %.0f m²",
+            row.code,
+            row.name,
+            row.source,
+            row.reason,
+            row.overlap_neighbours,
+            row.overlap_m2,
+        )
     return units, report
+
+
+def _repair_overlaps(
+    geometry: np.ndarray, levels: np.ndarray, codes: np.ndarray, repaired: np.ndarray
+) -> pd.DataFrame:
+    """Measure how the repaired polygons overlap their same-level neighbours.
+
+    Measured as ``gridgis check`` measures overlaps: the shared pieces are cut
+    from the stored CGCS2000 coordinates, where neighbours share vertices
+    exactly, then measured in metres in the data's Gauss-Krueger zone, and
+    pieces no wider than rounding noise are ignored.
+
+    Parameters
+    ----------
+    geometry : ndarray of shapely.Geometry
+        Every unit's polygon after the repair, in CGCS2000.
+    levels, codes : ndarray of str
+        Every unit's level and code.
+    repaired : ndarray of int
+        Positions of the repaired units.
+
+    Returns
+    -------
+    DataFrame
+        One row per repaired unit, in the order of ``repaired``:
+        ``overlap_neighbours`` (how many neighbours it overlaps),
+        ``overlap_m2`` (the total overlap in m²) and ``overlap_codes`` (the
+        neighbours' codes, comma-separated).
+    """
+    # topology imports this module (for code_problems), so it is imported here.
+    from gridgis.topology import ROUNDING_NOISE_M, width
+
+    result = pd.DataFrame(
+        {
+            "overlap_neighbours": np.zeros(len(repaired), dtype=int),
+            "overlap_m2": np.zeros(len(repaired)),
+            "overlap_codes": "",
+        }
+    )
+    # Pairs (repaired unit, other unit) that intersect; touching neighbours
+    # drop out below, as what they share is lines, not polygons.
+    left, right = shapely.STRtree(geometry).query(geometry[repaired], predicate="intersects")
+    owner = repaired[left]
+    same_level = (right != owner) & (levels[right] == levels[owner])
+    left, owner, right = left[same_level], owner[same_level], right[same_level]
+    shared = shapely.intersection(geometry[owner], geometry[right])
+    pieces, pair = shapely.get_parts(shared, return_index=True)
+    polygonal = (shapely.get_type_id(pieces) == 3) & (shapely.area(pieces) > 0)
+    if not polygonal.any():
+        return result
+    pieces, pair = pieces[polygonal], pair[polygonal]
+    metric_crs = metric_crs_for(gpd.GeoSeries(geometry, crs=CGCS2000))
+    metric_pieces = gpd.GeoSeries(pieces, crs=CGCS2000).to_crs(metric_crs).to_numpy()
+    wide = width(metric_pieces) > ROUNDING_NOISE_M
+    found = pd.DataFrame(
+        {
+            "repaired": left[pair[wide]],
+            "neighbour": codes[right[pair[wide]]],
+            "area": shapely.area(metric_pieces[wide]),
+        }
+    )
+    per_unit = found.groupby("repaired").agg(
+        overlap_neighbours=("neighbour", "nunique"),
+        overlap_m2=("area", "sum"),
+        overlap_codes=("neighbour", lambda group: ", ".join(sorted(set(group)))),
+    )
+    result.loc[per_unit.index, per_unit.columns] = per_unit
+    return result
 
 
 def _polygonal_part(geometries: np.ndarray) -> np.ndarray:
