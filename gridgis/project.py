@@ -158,8 +158,8 @@ def check_project(
     CheckResult
     """
     if output is not None:
-        check_output_path(output, overwrite=overwrite)
-    reader = open_project(project)
+        check_output_path(output, overwrite=overwrite, protected=[project])
+    reader = open_project(project, for_writing=True)
     units = reader.read_layer("admin_units")
     result = check_admin_units(units, settings)
     grids = reader.read_layer("grids")
@@ -169,7 +169,13 @@ def check_project(
     with edit_project(project, command=command, note=note) as writer:
         writer.write_features("check_issues", result.issues)
         if output is not None:
-            write_frame(result.issues, output, overwrite=overwrite, layer="check_issues")
+            write_frame(
+                result.issues,
+                output,
+                overwrite=overwrite,
+                layer="check_issues",
+                protected=[project],
+            )
     return result
 
 
@@ -203,7 +209,8 @@ def export_layer(
         ``grid_code``, ``kind``, ``method``, ``reason``, ``lon``, ``lat``
         (CGCS2000).
     output : Path
-        GPKG, GeoJSON, SHP, CSV (UTF-8 with BOM; geometry as WKT for grids) or XLSX.
+        GPKG, GeoJSON, SHP, CSV (UTF-8 with BOM; geometry as WKT for grids) or
+        XLSX (attributes only: an outline may not fit in a cell).
     version : int, optional
         Default: the current version.
     overwrite : bool
@@ -218,7 +225,7 @@ def export_layer(
 
     if layer not in EXPORT_COLUMNS:
         raise InputDataError(f"cannot export layer {layer!r}; choose grids or assignments")
-    check_output_path(output, overwrite=overwrite)
+    check_output_path(output, overwrite=overwrite, protected=[project])
     reader = open_project(project)
     if not reader.has_layer(layer) or not reader.has_rows(layer, version=version):
         hint = "gridgis divide" if layer == "grids" else "gridgis assign"
@@ -229,8 +236,15 @@ def export_layer(
         )
     columns = EXPORT_COLUMNS[layer]
     written = 0
+    # A grid's outline as WKT can be longer than an Excel cell holds (32,767
+    # characters): a workbook carries the grids' attributes only.
+    keep_geometry = layer == "grids" and output.suffix.lower() != ".xlsx"
     with BatchWriter(
-        output, layer=layer, overwrite=overwrite, keep_geometry=layer == "grids"
+        output,
+        layer=layer,
+        overwrite=overwrite,
+        keep_geometry=keep_geometry,
+        protected=[project],
     ) as sink:
         if layer == "grids":
             grids = reader.read_layer("grids", version=version).sort_values("grid_code")
@@ -400,7 +414,7 @@ def divide_project(
 
     if max_load <= 0:
         raise InputDataError(f"--max-load must be greater than 0, not {max_load:g}")
-    reader = open_project(project)
+    reader = open_project(project, for_writing=True)
     admin = reader.read_layer("admin_units")
     selected = select_villages(admin, villages=villages, townships=townships)
     notes: list[str] = []
@@ -522,6 +536,8 @@ class ImportReport:
     change: object  # gridgis.io.store.LayerChange
     problems: pd.Series  # rows per problem kind
     notes: list[str] = field(default_factory=list)
+    #: Problem kind -> why every row has it: a column the ledger lacks altogether.
+    missing_columns: dict[str, str] = field(default_factory=dict)
 
 
 PROBLEM_CONTEXT = [
@@ -578,7 +594,7 @@ def import_ledger(
     """
     from gridgis.enterprises import with_points
 
-    reader = open_project(project)
+    reader = open_project(project, for_writing=True)
     county = reader.read_layer("admin_units", where="level = 'county'")
     bounds = tuple(float(v) for v in county.total_bounds) if len(county) else None
     options = {
@@ -595,6 +611,7 @@ def import_ledger(
     tally = {"rows": 0, "empty": 0, "problems": 0}
     kinds: dict[str, int] = {}
     notes: list[str] = []
+    missing: dict[str, str] = {}
 
     with edit_project(project, command=command, note=f"import ledger {ledger.name}") as writer:
         positions = writer.table_writer("ledger_rows")
@@ -606,6 +623,7 @@ def import_ledger(
             for part in prefetched(_ledger_parts, ledger, options):
                 if not notes:
                     notes.extend(part.notes)
+                    missing.update(part.missing_columns)
                 tally["rows"] += len(part.rows)
                 tally["empty"] += part.empty_rows
                 positions.write(part.positions)
@@ -639,8 +657,14 @@ def import_ledger(
             "ledger imports",
         )
         version = writer.version
+    # A column missing altogether is one note, not a problem row per row, but
+    # it counts in the summary as every row's problem, as an empty cell would.
+    for kind in missing:
+        kinds[kind] = kinds.get(kind, 0) + tally["rows"]
     problem_counts = pd.Series(kinds, dtype="int64").rename("rows")
-    return ImportReport(version, tally["rows"], tally["empty"], change, problem_counts, notes)
+    return ImportReport(
+        version, tally["rows"], tally["empty"], change, problem_counts, notes, missing
+    )
 
 
 @dataclass
@@ -652,14 +676,25 @@ class _LedgerPart:
     problems: pd.DataFrame  # with the context a user fixes the ledger from
     empty_rows: int
     notes: tuple[str, ...]
+    missing_columns: dict[str, str]
 
 
 def _check_ledger(ledger: Path, options: dict[str, object]) -> None:
-    """Raise the ledger's file, header or option errors now (the chunks are read later)."""
+    """Raise the ledger's file, header or option errors now (the chunks are read later).
+
+    What the check would say about the ledger is not logged: the helper
+    process says it when it reads the file for real, so it is said once.
+    """
     from gridgis.io.ledger import iter_ledger_chunks
 
-    chunks = iter_ledger_chunks(ledger, **options)  # type: ignore[arg-type]
-    chunks.close()
+    ledger_logger = logging.getLogger("gridgis.io.ledger")
+    previous = ledger_logger.disabled
+    ledger_logger.disabled = True
+    try:
+        chunks = iter_ledger_chunks(ledger, **options)  # type: ignore[arg-type]
+        chunks.close()
+    finally:
+        ledger_logger.disabled = previous
 
 
 def _ledger_parts(ledger: Path, options: dict[str, object]) -> Iterator[_LedgerPart]:
@@ -682,6 +717,7 @@ def _ledger_parts(ledger: Path, options: dict[str, object]) -> Iterator[_LedgerP
             problems=found.astype({"value": str}) if len(found) else found,
             empty_rows=chunk.empty_rows,
             notes=tuple(chunk.info.notes),
+            missing_columns=dict(chunk.info.missing_columns),
         )
 
 
@@ -758,8 +794,6 @@ def assign_project(
     -------
     AssignReport
     """
-    import tempfile
-
     from gridgis.assign import TerritorialAssigner
     from gridgis.codes import default_scheme
     from gridgis.registry import (
@@ -778,7 +812,7 @@ def assign_project(
 
     rules = load_rules(rules_path)
     departments = default_scheme().departments
-    reader = open_project(project)
+    reader = open_project(project, for_writing=True)
     if not reader.has_rows("grids", where="level = 'base'"):
         raise InputDataError(f"{project.name} has no base grids; run 'gridgis divide' first")
     if not reader.has_rows("enterprises"):
@@ -788,7 +822,7 @@ def assign_project(
 
     with (
         edit_project(project, command=command, note="assign enterprises") as writer,
-        tempfile.TemporaryDirectory(dir=project.parent, prefix=".gridgis-assign-") as spill,
+        writer.temporary_folder("assign-") as spill,
     ):
         admin = writer.read_layer("admin_units")
         grids = writer.read_layer("grids")
@@ -1370,8 +1404,9 @@ def import_staff(
         problems_message,
     )
 
+    # A missing or read-only project is reported before the roster is read.
+    open_project(project, for_writing=True)
     roster = read_roster(roster_path, sheet=sheet, encoding=encoding)
-    open_project(project)  # a missing project is reported before the roster's rows
     with edit_project(
         project, command=command, note=f"import staff roster {roster_path.name}"
     ) as writer:

@@ -118,3 +118,16 @@ def demo_project(demo_project_template: Path, tmp_path: Path) -> Path:
     path = tmp_path / "helan.gpkg"
     shutil.copyfile(demo_project_template, path)
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """Run ``gridgis demo`` once: its output folder and what it printed."""
+    from click.testing import CliRunner
+
+    from gridgis.cli.main import cli
+
+    out = tmp_path_factory.mktemp("demo-run") / "out"
+    result = CliRunner().invoke(cli, ["demo", str(out)])
+    assert result.exit_code == 0, result.output
+    return out, result.output

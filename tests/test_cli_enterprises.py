@@ -97,7 +97,6 @@ BAD = {
         [],
         "企业名称",
     ),
-    "unknown coordinate system": (lambda tmp: _ledger(tmp, ROWS), ["--coords", "mars"], "mars"),
     "empty ledger": (lambda tmp: _ledger(tmp, []), [], "no data rows|empty"),
     "missing sheet": (_two_sheets, ["--sheet", "台账2"], "台账2"),
     "xlsx really csv": (_xlsx_that_is_csv, [], "CSV|csv"),
@@ -116,6 +115,25 @@ def test_bad_ledgers_leave_the_project_unchanged(tmp_path: Path, project: Path, 
     assert "Traceback" not in result.output
     import re
 
+    assert re.search(message, result.output), result.output
+    assert file_digest(project) == before
+
+
+BAD_OPTIONS = {
+    "unknown coordinate system": (["--coords", "mars"], "--coords.*mars"),
+    "unknown encoding": (["--encoding", "klingon"], "--encoding.*klingon"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_OPTIONS))
+def test_bad_option_values_are_bad_usage(tmp_path: Path, project: Path, case: str) -> None:
+    import re
+
+    options, message = BAD_OPTIONS[case]
+    ledger = _ledger(tmp_path, ROWS)
+    before = file_digest(project)
+    result = run("enterprises", "import", project, ledger, *options)
+    assert result.exit_code == 2, result.output
     assert re.search(message, result.output), result.output
     assert file_digest(project) == before
 

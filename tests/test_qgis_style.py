@@ -55,10 +55,8 @@ def test_project_layers_open_styled_in_qgis(tmp_path: Path) -> None:
     assert report["check_issues"]["renderer"] == "RuleRenderer"
 
 
-def test_demo_project_opens_in_qgis(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["demo", str(out)])
-    assert result.exit_code == 0, result.output
+def test_demo_project_opens_in_qgis(tmp_path: Path, demo_run: tuple[Path, str]) -> None:
+    out, _ = demo_run
     layers = ["admin_units", "grids", "enterprises", "assignments", "assignments_map", "staff"]
     completed = subprocess.run(
         [QGIS_PYTHON, "-c", PROBE, str(out / "helan.gpkg"), *layers],

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from gridgis.cli.helpers import command_line, format_table, progress_bar
+if TYPE_CHECKING:
+    from gridgis.project import AssignReport
+
+from gridgis.cli.helpers import command_line, format_table, progress_bar, say, warn
 from gridgis.cli.options import project_argument
 
 RULE_LABELS = {
@@ -27,7 +31,7 @@ RULE_LABELS = {
     help="Sector rules TOML (default: data/rules.toml).",
 )
 @click.pass_context
-def assign(ctx: click.Context, project: Path, rules_path: Path | None) -> None:
+def assign(ctx: click.Context, project: Path, rules_path: Path | None) -> AssignReport:
     """Assign every enterprise of PROJECT.gpkg to exactly one grid.
 
     Enterprises go to the base grid their point lies in (a point on a shared
@@ -43,16 +47,16 @@ def assign(ctx: click.Context, project: Path, rules_path: Path | None) -> None:
     report = assign_project(
         project, command=command_line(), rules_path=rules_path, progress=progress_bar
     )
-    click.echo(report.conservation)
+    say(report.conservation)
     if len(report.by_rule):
         rows = [
             [RULE_LABELS.get(rule, rule), int(count)]
             for rule, count in report.by_rule.sort_values(ascending=False).items()
         ]
-        click.echo(format_table(rows, ["行业专属网格 sector rule", "units"]))
+        say(format_table(rows, ["行业专属网格 sector rule", "units"]))
     grids = report.sector_grids
     if len(grids):
-        click.echo(
+        say(
             format_table(
                 [[g.grid_code, g.name, int(g.units), f"{g.load:g}"] for g in grids.itertuples()],
                 ["sector grid", "name", "units", "load"],
@@ -61,7 +65,7 @@ def assign(ctx: click.Context, project: Path, rules_path: Path | None) -> None:
     if len(report.by_reason):
         from gridgis.assign import REASON_CODES
 
-        click.echo(
+        say(
             format_table(
                 [
                     [REASON_CODES.get(reason, reason), int(count)]
@@ -71,10 +75,11 @@ def assign(ctx: click.Context, project: Path, rules_path: Path | None) -> None:
             )
         )
     over = report.capacity[report.capacity["over_capacity"]] if len(report.capacity) else []
-    click.echo(
+    say(
         f"declared village differs from located village: {report.mismatches} rows; "
         f"grids still over capacity: {len(over)}; version {report.version}"
     )
     if not report.adds_up:
-        click.echo("Error: the rows do not add up; some enterprises were lost", err=True)
+        warn("Error: the rows do not add up; some enterprises were lost")
         ctx.exit(1)
+    return report

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from gridgis.cli.helpers import command_line, format_table
+if TYPE_CHECKING:
+    from gridgis.topology import CheckResult
+
+from gridgis.cli.helpers import QUIET, command_line, format_table, say, warn
 from gridgis.cli.options import overwrite_option, positive_float, project_argument
 
 
@@ -49,7 +53,7 @@ def check(
     tolerance: float,
     gap_width: float,
     sliver_width: float,
-) -> None:
+) -> CheckResult:
     """Check PROJECT.gpkg and store the problems in its check_issues layer.
 
     Exits 0 when clean and 1 when problems are found. Overlaps and gaps
@@ -63,21 +67,24 @@ def check(
         project, command=command_line(), settings=settings, output=output, overwrite=overwrite
     )
     rows = [[r.label, r.checked, r.problems, r.noise_ignored] for r in result.summary.itertuples()]
-    click.echo(format_table(rows, ["检查 check", "checked", "problems", "noise ignored"]))
+    say(format_table(rows, ["检查 check", "checked", "problems", "noise ignored"]))
     if result.ok:
-        click.echo(f"{project.name}: clean")
-        return
-    click.echo(
-        f"{project.name}: {len(result.issues)} problems, stored in layer check_issues"
-        + (f" and {output}" if output else "")
+        say(f"{project.name}: clean")
+        return result
+    found = f"{project.name}: {len(result.issues)} problems, stored in layer check_issues" + (
+        f" and {output}" if output else ""
     )
+    if ctx.meta.get(QUIET):
+        warn(found)
+        ctx.exit(1)
+    say(found)
     shown = result.issues.head(20)
-    click.echo(
+    say(
         format_table(
             [[r.check, r.code, r.name, r.reason] for r in shown.itertuples()],
             ["check", "code", "name", "reason"],
         )
     )
     if len(result.issues) > len(shown):
-        click.echo(f"… and {len(result.issues) - len(shown)} more")
+        say(f"… and {len(result.issues) - len(shown)} more")
     ctx.exit(1)

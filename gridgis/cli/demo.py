@@ -1,10 +1,17 @@
-"""``gridgis demo``: the whole flow on the bundled demo county (贺兰县)."""
+"""``gridgis demo``: the whole flow on the bundled demo county (贺兰县).
+
+Each step runs the real command. By default the demo prints one line per step
+and where its files are; ``-v`` prints every command's full report as well.
+"""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
+
+from gridgis.cli.helpers import BRIEF, QUIET
 
 #: The village re-divided in the demo, as if its load had grown: 谢家井村.
 REDIVIDED_VILLAGE = "640122101204"
@@ -19,22 +26,21 @@ def demo(ctx: click.Context, outdir: Path) -> None:
 
     The demo county is 贺兰县 (640122): its real outline, with fictional
     townships, villages, enterprises and staff (see data/demo/README.md).
-    The project file is rewritten on every run.
+    The project file is rewritten on every run. It prints one line per step;
+    run 'gridgis -v demo' to see each command's full report.
     """
     from gridgis.cli.assign import assign
     from gridgis.cli.check import check
-    from gridgis.cli.diff import diff
     from gridgis.cli.divide import divide
-    from gridgis.cli.enterprises import import_
+    from gridgis.cli.enterprises import import_ as import_ledger
     from gridgis.cli.export import export
-    from gridgis.cli.helpers import command_line
     from gridgis.cli.init import init
     from gridgis.cli.report import report
-    from gridgis.cli.staff import summary_line
+    from gridgis.cli.staff import import_ as import_staff
     from gridgis.errors import InputDataError
     from gridgis.io.store import open_project
     from gridgis.paths import DATA_DIR, DEMO_DIR
-    from gridgis.project import import_staff
+    from gridgis.project import diff_versions
 
     villages = DEMO_DIR / "villages_gbk" / "villages.shp"  # GBK text, no .cpg
     townships = DEMO_DIR / "townships.geojson"
@@ -47,52 +53,139 @@ def demo(ctx: click.Context, outdir: Path) -> None:
             raise InputDataError(f"demo data missing: {required}; run scripts/make_demo.py")
     outdir.mkdir(parents=True, exist_ok=True)
     project = outdir / "helan.gpkg"
+    files = {
+        "project": project,
+        "check": outdir / "check_issues.gpkg",
+        "quality": outdir / "quality.xlsx",
+        "grids": outdir / "grids.gpkg",
+        "assignments": outdir / "assignments.csv",
+    }
+    verbose = ctx.meta.get("gridgis.verbose", 0) > 0
+    if not verbose:
+        # Each step is summed up in one line; the commands' notes (a ledger
+        # without a coordinate-system column, …) stay behind -v too.
+        ctx.meta[BRIEF] = True
+        logging.getLogger("gridgis").setLevel(logging.WARNING)
+    quiet = bool(ctx.meta.get(QUIET))
 
-    _step("1. init: boundaries → project")
-    ctx.invoke(init, project=project, admin_file=villages, more_admin=(townships, county),
-               overwrite=True)
-    _step("2. check: codes and topology")
-    _invoke_allowing_problems(ctx, check, project=project, output=outdir / "check_issues.gpkg",
-                              overwrite=True)
-    _step(f"3. divide: every village by households (≤ {MAX_HOUSEHOLDS} per grid), "
-          "along roads and canals")
-    ctx.invoke(divide, project=project, by="households", max_load=MAX_HOUSEHOLDS,
-               barriers=barriers)
+    def step(number: int, name: str, line: str) -> None:
+        if verbose:
+            click.echo(f"== {number}. {name}: {line}\n")
+        elif not quiet:
+            click.echo(f"{number:>2}. {name:<9} {line}")
+
+    if not quiet:
+        click.echo(
+            "贺兰县 (640122): the real outline, with fictional townships, villages, "
+            f"enterprises and staff; writing to {outdir}/"
+        )
+    built = ctx.invoke(
+        init, project=project, admin_file=villages, more_admin=(townships, county), overwrite=True
+    )
+    counts = built.level_counts()
+    step(
+        1,
+        "init",
+        f"{counts['county']} county, {counts['township']} townships, "
+        f"{counts['village']} villages (a GBK shapefile without .cpg)",
+    )
+    step(2, "check", _check_line(ctx, check, project, files["check"]))
+    divided = ctx.invoke(
+        divide, project=project, by="households", max_load=MAX_HOUSEHOLDS, barriers=barriers
+    )
+    quality = divided.division.report
+    step(
+        3,
+        "divide",
+        f"{len(quality)} villages → {len(divided.division.grids)} base grids of ≤ "
+        f"{MAX_HOUSEHOLDS} households along roads and canals; largest load "
+        f"{quality['max_load_ratio'].max():.2f} × limit; "
+        f"{int(quality['coverage_ok'].sum())} of {len(quality)} villages tiled exactly",
+    )
     before = open_project(project).current_version
-    _step(f"4. re-divide one village ({REDIVIDED_VILLAGE}) as if its load had grown")
-    ctx.invoke(divide, project=project, villages=(REDIVIDED_VILLAGE,), by="households",
-               max_load=MAX_HOUSEHOLDS * 2 // 3, barriers=barriers)
+    redivided = ctx.invoke(
+        divide,
+        project=project,
+        villages=(REDIVIDED_VILLAGE,),
+        by="households",
+        max_load=MAX_HOUSEHOLDS * 2 // 3,
+        barriers=barriers,
+    )
     after = open_project(project).current_version
-    _step(f"5. diff: what the re-division changed (version {before} → {after})")
-    ctx.invoke(diff, project=project, before=before, after=after)
-    _step("6. enterprises import: the demo ledger (Appendix A layout, GCJ-02/BD-09 rows)")
-    ctx.invoke(import_, project=project, ledger=ledger)
-    _step("7. staff import: the roster (a village's 网格员 shared by its grids)")
-    staff_report = import_staff(project, roster, command=command_line())
-    click.echo(summary_line(staff_report))
-    _step("8. assign: every enterprise to one grid (capacity from the roster)")
-    ctx.invoke(assign, project=project)
-    _step("9. outputs")
-    ctx.invoke(report, project=project, output=outdir / "quality.xlsx", overwrite=True)
-    ctx.invoke(export, project=project, layer="grids", output=outdir / "grids.gpkg",
-               overwrite=True)
-    ctx.invoke(export, project=project, layer="assignments", output=outdir / "assignments.csv",
-               overwrite=True)
-    _step("done")
-    click.echo(f"project (open in QGIS): {project}")
-    click.echo(f"grids: {outdir / 'grids.gpkg'}; assignments: {outdir / 'assignments.csv'}; "
-               f"data quality: {outdir / 'quality.xlsx'}")
-
-
-def _step(title: str) -> None:
+    changes = diff_versions(project, before, after)
+    changed = changes[changes["status"] != "unchanged"]["status"].value_counts()
+    step(
+        4,
+        "re-divide",
+        f"village {REDIVIDED_VILLAGE} at ≤ {MAX_HOUSEHOLDS * 2 // 3} households: codes "
+        f"{len(redivided.kept)} kept, {len(redivided.issued)} issued, "
+        f"{len(redivided.retired)} retired; grids "
+        + ", ".join(f"{count} {status}" for status, count in changed.items())
+        + f" (gridgis diff {project} {before} {after})",
+    )
+    imported = ctx.invoke(import_ledger, project=project, ledger=ledger)
+    step(
+        5,
+        "ledger",
+        f"{imported.rows} enterprises from {ledger.name}; "
+        f"{int(imported.problems.sum()) if len(imported.problems) else 0} problems flagged, "
+        "none dropped",
+    )
+    people = ctx.invoke(import_staff, project=project, roster=roster)
+    step(
+        6,
+        "staff",
+        f"{people.people} people, {people.roles.get('网格员', 0)} 网格员; "
+        f"{people.grids_with_member} of {people.base_grids} base grids have a 网格员",
+    )
+    assigned = ctx.invoke(assign, project=project)
+    step(7, "assign", assigned.conservation)
+    sheets = ctx.invoke(report, project=project, output=files["quality"], overwrite=True)
+    summary = sheets["汇总"]
+    problems = summary[summary["rows"] > 0]
+    step(
+        8,
+        "report",
+        f"{int(problems['rows'].sum())} ledger rows to fix at source, on {len(problems)} sheets: "
+        + ", ".join(
+            f"{sheet} {rows}"
+            for sheet, rows in zip(problems["sheet"], problems["rows"], strict=True)
+        ),
+    )
+    ctx.invoke(export, project=project, layer="grids", output=files["grids"], overwrite=True)
+    ctx.invoke(
+        export,
+        project=project,
+        layer="assignments",
+        output=files["assignments"],
+        overwrite=True,
+    )
+    step(9, "export", "grids for QGIS, assignments for Excel")
+    if quiet:
+        return
     click.echo("")
-    click.echo(f"== {title}")
+    for label, path in (
+        ("project, open in QGIS", files["project"]),
+        ("problems found by check", files["check"]),
+        ("data-quality workbook", files["quality"]),
+        ("grids", files["grids"]),
+        ("assignments", files["assignments"]),
+    ):
+        click.echo(f"  {label:<24} {path}")
+    if not verbose:
+        click.echo("Each step's full report: gridgis -v demo")
 
 
-def _invoke_allowing_problems(ctx: click.Context, command: click.Command, **params: object) -> None:
-    """Run a command whose exit code 1 only means "problems found"."""
+def _check_line(ctx: click.Context, check: click.Command, project: Path, output: Path) -> str:
+    """Run ``check``, whose exit code 1 only means "problems found", and sum it up."""
     try:
-        ctx.invoke(command, **params)
+        result = ctx.invoke(check, project=project, output=output, overwrite=True)
     except click.exceptions.Exit as exit_:
         if exit_.exit_code not in (0, 1):
             raise
+        from gridgis.io.store import open_project
+
+        issues = open_project(project).read_layer("check_issues")
+        return f"{len(issues)} problems in the boundaries (see {output})"
+    checked = ", ".join(result.summary["label"].str.split(" ").str[-1])
+    return f"clean ({checked})"

@@ -34,7 +34,10 @@ def diff(project: Path, before: int, after: int, output_format: str, show_all: b
 
     changes = diff_versions(project, before, after)
     if output_format == "csv":
-        click.echo(changes.to_csv(index=False), nl=False)
+        from gridgis.io.output import neutralise_formulas
+
+        # Grid names come from the county's files: keep them text in Excel.
+        click.echo(neutralise_formulas(changes).to_csv(index=False), nl=False)
         return
     if output_format == "json":
         records = json.loads(changes.to_json(orient="records", force_ascii=False))

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from gridgis.cli.helpers import command_line, format_table, progress_bar
-from gridgis.cli.options import positive_float, project_argument
+if TYPE_CHECKING:
+    from gridgis.project import DivideReport
 
-
-def _codes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
-    """Accept repeated options and comma-separated lists alike."""
-    return tuple(code.strip() for value in values for code in value.split(",") if code.strip())
+from gridgis.cli.helpers import command_line, format_table, progress_bar, say
+from gridgis.cli.options import admin_codes, positive_float, project_argument
 
 
 @click.command(short_help="Divide villages into balanced, coded base grids.")
@@ -21,7 +20,7 @@ def _codes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
     "--village",
     "villages",
     multiple=True,
-    callback=_codes,
+    callback=admin_codes("village"),
     metavar="CODE",
     help="Village to divide (repeat, or separate with commas). Default: all.",
 )
@@ -29,7 +28,7 @@ def _codes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
     "--township",
     "townships",
     multiple=True,
-    callback=_codes,
+    callback=admin_codes("township"),
     metavar="CODE",
     help="Divide every village of this township (repeatable).",
 )
@@ -85,8 +84,8 @@ def divide(
     weight_field: str | None,
     buildings: Path | None,
     seed: int,
-) -> None:
-    r"""Divide villages of PROJECT.gpkg into base grids and give them codes.
+) -> DivideReport:
+    """Divide villages of PROJECT.gpkg into base grids and give them codes.
 
     Grids tile each village exactly, are single polygons, keep every load at
     or under --max-load (an indivisible unit over it is reported), and follow
@@ -96,7 +95,7 @@ def divide(
 
     \b
     Example:
-      gridgis divide helan.gpkg --by households --max-load 300 \
+      gridgis divide helan.gpkg --by households --max-load 300 \\
           --barriers roads.geojson --barriers rivers.geojson
     """
     from gridgis.project import divide_project
@@ -116,7 +115,7 @@ def divide(
         progress=progress_bar,
     )
     for note in report.notes:
-        click.echo(f"note: {note}")
+        say(f"note: {note}")
     quality = report.division.report
     rows = [
         [
@@ -131,7 +130,7 @@ def divide(
         ]
         for r in quality.itertuples()
     ]
-    click.echo(
+    say(
         format_table(
             rows,
             [
@@ -147,15 +146,15 @@ def divide(
         )
     )
     grids = report.division.grids
-    click.echo(
+    say(
         f"{len(quality)} villages → {len(grids)} base grids; largest load "
         f"{quality['max_load_ratio'].max():.2f} × limit; Polsby–Popper median "
         f"{grids['polsby_popper'].median():.3f}, min {grids['polsby_popper'].min():.3f}"
     )
     oversized = report.division.oversized_units
     if len(oversized):
-        click.echo(f"{len(oversized)} blocks or units alone exceed the limit:")
-        click.echo(
+        say(f"{len(oversized)} blocks or units alone exceed the limit:")
+        say(
             format_table(
                 [
                     [o.village_code, o.kind, f"{o.load:.1f}", o.action]
@@ -164,7 +163,8 @@ def divide(
                 ["village", "kind", "load", "action"],
             )
         )
-    click.echo(
+    say(
         f"codes: {len(report.kept)} kept, {len(report.issued)} issued, "
         f"{len(report.retired)} retired; version {report.version}"
     )
+    return report

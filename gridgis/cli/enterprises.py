@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from gridgis.cli.helpers import command_line, format_table, progress_bar
-from gridgis.cli.options import project_argument
+if TYPE_CHECKING:
+    from gridgis.project import ImportReport
+
+from gridgis.cli.helpers import command_line, format_table, progress_bar, say
+from gridgis.cli.options import coordinate_system, project_argument, text_encoding
 
 PROBLEM_LABELS = {
     "invalid_uscc": "统一社会信用代码无效 invalid USCC",
@@ -36,6 +40,7 @@ def enterprises() -> None:
 @click.option("--sheet", help="Worksheet of an XLSX ledger (default: the first with a header).")
 @click.option(
     "--coords",
+    callback=coordinate_system,
     help="Coordinate system of the whole ledger: wgs84, cgcs2000, gcj02 "
     "(Amap/Tencent) or bd09 (Baidu).",
 )
@@ -43,7 +48,9 @@ def enterprises() -> None:
     "--coords-column",
     help="Column naming each row's coordinate system (default: a 坐标系 column when present).",
 )
-@click.option("--encoding", help="Text encoding of a CSV ledger (default: detected).")
+@click.option(
+    "--encoding", callback=text_encoding, help="Text encoding of a CSV ledger (default: detected)."
+)
 def import_(
     project: Path,
     ledger: Path,
@@ -51,7 +58,7 @@ def import_(
     coords: str | None,
     coords_column: str | None,
     encoding: str | None,
-) -> None:
+) -> ImportReport:
     """Import LEDGER into PROJECT.gpkg as a new version.
 
     Every row is kept. Invalid USCCs and duplicates are flagged, GCJ-02 and
@@ -72,27 +79,29 @@ def import_(
         progress=progress_bar,
     )
     change = report.change
-    click.echo(
+    say(
         f"read {report.rows} enterprises from {ledger.name}"
         + (f" ({report.empty_rows} empty rows skipped)" if report.empty_rows else "")
     )
-    click.echo(
+    say(
         f"enterprises: {change.count('added')} new, {change.count('changed')} changed, "
         f"{change.count('removed')} removed, {change.count('unchanged')} unchanged "
         f"(version {report.version})"
     )
+    first_import = change.count("added") == report.rows
     for label, keys in (
         ("new", change.added),
         ("changed", change.changed),
         ("removed", change.removed),
     ):
-        if keys and report.version > 1 and len(keys) < report.rows:
+        if keys and not first_import:
             shown = ", ".join(keys[:10]) + (" …" if len(keys) > 10 else "")
-            click.echo(f"  {label}: {shown}")
+            say(f"  {label}: {shown}")
     if len(report.problems):
         counts = report.problems.sort_values(ascending=False)
         rows = [[PROBLEM_LABELS.get(kind, kind), int(count)] for kind, count in counts.items()]
-        click.echo(format_table(rows, ["问题 problem", "rows"]))
-        click.echo(
-            "details: table ledger_problems in the project; 'gridgis report' writes them to Excel"
-        )
+        say(format_table(rows, ["问题 problem", "rows"]))
+        for kind, detail in report.missing_columns.items():
+            say(f"  {PROBLEM_LABELS.get(kind, kind)}: {detail} (every row)")
+        say("details: table ledger_problems in the project; 'gridgis report' writes them to Excel")
+    return report

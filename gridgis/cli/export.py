@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from gridgis.cli.helpers import say
 from gridgis.cli.options import overwrite_option, project_argument
 
 
@@ -28,8 +29,8 @@ from gridgis.cli.options import overwrite_option, project_argument
     help="Export the layer as it was at this version (default: current).",
 )
 @overwrite_option
-def export(project: Path, layer: str, output: Path, version: int | None, overwrite: bool) -> None:
-    r"""Write the grids or assignments of PROJECT.gpkg to a file that QGIS and Excel open.
+def export(project: Path, layer: str, output: Path, version: int | None, overwrite: bool) -> int:
+    """Write the grids or assignments of PROJECT.gpkg to a file that QGIS and Excel open.
 
     \b
     grids:       grid_code, kind, level, admin_code, name, load, area_km2
@@ -40,4 +41,5 @@ def export(project: Path, layer: str, output: Path, version: int | None, overwri
     from gridgis.project import export_layer
 
     rows = export_layer(project, layer, output, version=version, overwrite=overwrite)
-    click.echo(f"wrote {rows} {layer} to {output}")
+    say(f"wrote {rows} {layer} to {output}")
+    return rows

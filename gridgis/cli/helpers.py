@@ -1,4 +1,10 @@
-"""Helpers shared by the CLI commands: error reporting and progress bars."""
+"""Helpers shared by the CLI commands: reports, progress bars and tables.
+
+Commands print their reports through :func:`say`, which ``-q`` silences
+(so ``gridgis -q …`` prints only warnings and errors), and ``gridgis demo``
+turns into one summary line per step. Data a user asked for on stdout (CSV or
+JSON) is printed with ``click.echo`` directly, whatever ``-q`` says.
+"""
 
 from __future__ import annotations
 
@@ -13,25 +19,40 @@ from gridgis.render.text import display_width
 
 T = TypeVar("T")
 
+#: ``ctx.meta`` key: ``-q`` was given (no reports, no progress bars).
+QUIET = "gridgis.quiet"
+#: ``ctx.meta`` key: commands are steps of ``gridgis demo``, which sums them up itself.
+BRIEF = "gridgis.brief"
+
+
+def _meta(key: str) -> bool:
+    context = click.get_current_context(silent=True)
+    return bool(context is not None and context.meta.get(key))
+
+
+def say(message: str = "") -> None:
+    """Print a line of a command's report on stdout, unless ``-q`` or the demo hides it."""
+    if not (_meta(QUIET) or _meta(BRIEF)):
+        click.echo(message)
+
+
+def warn(message: str) -> None:
+    """Print a warning on stderr; ``-q`` keeps warnings."""
+    click.echo(message, err=True)
+
 
 def progress_bar(items: Iterable[T], *, total: int | None = None, label: str = "") -> Iterator[T]:
     """Draw a progress bar on stderr while ``items`` is consumed.
 
-    Matches :class:`gridgis.progress.Progress`. click hides the bar when stderr
-    is not a terminal, so logs and CI output stay clean; ``--quiet`` hides it
-    (and its label) everywhere.
+    Matches :class:`gridgis.progress.Progress`. Only on a terminal: click
+    draws no bar when stderr is redirected, and then this prints nothing
+    either, so logs and CI output stay clean. ``-q`` hides it everywhere.
     """
-    context = click.get_current_context(silent=True)
-    if context is not None and context.meta.get("gridgis.quiet"):
+    if _meta(QUIET) or not sys.stderr.isatty():
         yield from items
         return
     with click.progressbar(items, length=total, label=label, file=sys.stderr, show_pos=True) as bar:
         yield from bar
-
-
-def echo_err(message: str) -> None:
-    """Write one line to stderr."""
-    click.echo(message, err=True)
 
 
 def command_line() -> str:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from gridgis.cli.helpers import format_table
+if TYPE_CHECKING:
+    import pandas as pd
+
+from gridgis.cli.helpers import format_table, say
 from gridgis.cli.options import overwrite_option, project_argument
 
 
@@ -20,7 +24,7 @@ from gridgis.cli.options import overwrite_option, project_argument
     help="The .xlsx file to write.",
 )
 @overwrite_option
-def report(project: Path, output: Path, overwrite: bool) -> None:
+def report(project: Path, output: Path, overwrite: bool) -> dict[str, pd.DataFrame]:
     """Write a workbook of PROJECT.gpkg's ledger problems, one sheet each.
 
     Sheets: invalid USCC, duplicate USCC (every copy), swapped coordinates,
@@ -32,7 +36,8 @@ def report(project: Path, output: Path, overwrite: bool) -> None:
     from gridgis.render.workbook import write_workbook
 
     sheets = quality_report(project)
-    write_workbook(sheets, output, overwrite=overwrite, headers=REPORT_HEADERS)
+    write_workbook(sheets, output, overwrite=overwrite, headers=REPORT_HEADERS, protected=[project])
     summary = sheets["汇总"]
-    click.echo(format_table([[s.sheet, s.rows] for s in summary.itertuples()], ["sheet", "rows"]))
-    click.echo(f"wrote {output}")
+    say(format_table([[s.sheet, s.rows] for s in summary.itertuples()], ["sheet", "rows"]))
+    say(f"wrote {output}")
+    return sheets

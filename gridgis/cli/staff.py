@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from gridgis.cli.helpers import command_line, format_table, progress_bar
-from gridgis.cli.options import project_argument
+from gridgis.cli.helpers import command_line, format_table, progress_bar, say, warn
+from gridgis.cli.options import project_argument, text_encoding
 
 if TYPE_CHECKING:
     from gridgis.io.store import LayerChange
@@ -27,8 +27,12 @@ def staff() -> None:
 @project_argument
 @click.argument("roster", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--sheet", help="Worksheet of an XLSX roster (default: the first with a header).")
-@click.option("--encoding", help="Text encoding of a CSV roster (default: detected).")
-def import_(project: Path, roster: Path, sheet: str | None, encoding: str | None) -> None:
+@click.option(
+    "--encoding", callback=text_encoding, help="Text encoding of a CSV roster (default: detected)."
+)
+def import_(
+    project: Path, roster: Path, sheet: str | None, encoding: str | None
+) -> StaffImportReport:
     """Import ROSTER into PROJECT.gpkg as a new version.
 
     The header row (at least 姓名 and 角色) is found below any title rows.
@@ -50,17 +54,17 @@ def import_(project: Path, roster: Path, sheet: str | None, encoding: str | None
         progress=progress_bar,
     )
     for note in report.notes:
-        click.echo(note, err=True)
+        warn(note)
     sheet_text = f" (sheet {report.sheet!r})" if report.sheet else ""
-    click.echo(
+    say(
         f"read {report.people} people from {roster.name}{sheet_text}"
         + (f" ({report.empty_rows} empty rows skipped)" if report.empty_rows else "")
     )
     rows = [[f"{role} {ROLE_NAMES_EN[role]}", count] for role, count in report.roles.items()]
-    click.echo(format_table(rows, ["角色 role", "people"]))
-    click.echo(grids_line(report))
+    say(format_table(rows, ["角色 role", "people"]))
+    say(grids_line(report))
     change = cast("LayerChange", report.change)
-    click.echo(
+    say(
         f"staff: {change.count('added')} new, {change.count('changed')} changed, "
         f"{change.count('removed')} removed, {change.count('unchanged')} unchanged "
         f"(version {report.version})"
@@ -73,7 +77,8 @@ def import_(project: Path, roster: Path, sheet: str | None, encoding: str | None
                 shown = "、".join(names[:SHOWN_CHANGES])
                 hidden = len(names) - SHOWN_CHANGES
                 more = f" … and {hidden} more" if hidden > 0 else ""
-                click.echo(f"  {label}: {shown}{more}")
+                say(f"  {label}: {shown}{more}")
+    return report
 
 
 def grids_line(report: StaffImportReport) -> str:
