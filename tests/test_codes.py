@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -133,6 +135,29 @@ def test_default_scheme_layout() -> None:
 
 def test_default_scheme_is_cached() -> None:
     assert default_scheme() is default_scheme()
+
+
+def test_package_names_resolve() -> None:
+    import gridgis.codes
+
+    for name in gridgis.codes.__all__:
+        assert getattr(gridgis.codes, name) is not None, name
+    assert set(gridgis.codes.__all__) <= set(dir(gridgis.codes))
+    with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
+        gridgis.codes.nothing  # noqa: B018
+
+
+def test_reading_codes_does_not_import_pandas() -> None:
+    # The registry's names are loaded on first use (gridgis/codes/__init__.py),
+    # so that "gridgis code check" does not pay for pandas and geopandas.
+    script = (
+        "import sys, gridgis.codes; gridgis.codes.explain('6401221012010015'); "
+        "print([m for m in ('pandas', 'geopandas', 'shapely') if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gridgis.changes import diff_grids
-from gridgis.codes import GridCode
-from gridgis.registry import empty_registry, level_grid_rows, redivide_village
+from gridgis.codes import GridCode, empty_registry, level_grid_rows, redivide_village
 
 VILLAGE = "640122100201"
 X0, Y0, WIDTH, HEIGHT = 106.20, 38.50, 0.04, 0.01

@@ -139,26 +139,57 @@ def test_bad_type_names_key_and_line() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "key", "problem"),
     [
-        ("capacity_per_member = 30", 'capacity_per_member = "30"', "capacity.capacity_per_member",
-         "must be a number, not a string"),
-        ("capacity_per_member = 30", "capacity_per_member = 0", "capacity.capacity_per_member",
-         "must be a positive number"),
-        ("members_per_grid = 1", "members_per_grid = true", "capacity.members_per_grid",
-         "must be an integer, not a boolean"),
+        (
+            "capacity_per_member = 30",
+            'capacity_per_member = "30"',
+            "capacity.capacity_per_member",
+            "must be a number, not a string",
+        ),
+        (
+            "capacity_per_member = 30",
+            "capacity_per_member = 0",
+            "capacity.capacity_per_member",
+            "must be a positive number",
+        ),
+        (
+            "members_per_grid = 1",
+            "members_per_grid = true",
+            "capacity.members_per_grid",
+            "must be an integer, not a boolean",
+        ),
         ('"较大" = 4', '"较大" = -4', "capacity.risk_weights.较大", "must be a positive number"),
         ("enabled = true", 'enabled = "yes"', "large_scale.enabled", "must be true or false"),
-        ('levels = ["重大", "较大"]', 'levels = ["重大", "橙色"]', "risk_level.levels",
-         "unknown risk level '橙色'"),
-        ('levels = ["重大", "较大"]', 'levels = "重大"', "risk_level.levels",
-         "must be an array of strings"),
-        ("grades = [1, 2, 3, 4]", "grades = [1, 5]", "major_hazard.grades",
-         "grades run from 1"),
-        ("codes = []", 'codes = ["91640122703938337A"]', "uscc_list.codes",
-         "not a valid unified social credit code"),
-        ('"商贸" = "retail"', '"商贸" = "shop"', "large_scale.sectors.商贸",
-         "unknown size class 'shop'"),
-        ("revenue = 40000", 'revenue = "四亿"', "large_scale.size_class.industry.revenue",
-         "must be a number"),
+        (
+            'levels = ["重大", "较大"]',
+            'levels = ["重大", "橙色"]',
+            "risk_level.levels",
+            "unknown risk level '橙色'",
+        ),
+        (
+            'levels = ["重大", "较大"]',
+            'levels = "重大"',
+            "risk_level.levels",
+            "must be an array of strings",
+        ),
+        ("grades = [1, 2, 3, 4]", "grades = [1, 5]", "major_hazard.grades", "grades run from 1"),
+        (
+            "codes = []",
+            'codes = ["91640122703938337A"]',
+            "uscc_list.codes",
+            "not a valid unified social credit code",
+        ),
+        (
+            '"商贸" = "retail"',
+            '"商贸" = "shop"',
+            "large_scale.sectors.商贸",
+            "unknown size class 'shop'",
+        ),
+        (
+            "revenue = 40000",
+            'revenue = "四亿"',
+            "large_scale.size_class.industry.revenue",
+            "must be a number",
+        ),
     ],
 )
 def test_bad_values_name_key_and_line(old, new, key, problem) -> None:
@@ -282,8 +313,11 @@ def test_rules_accept_a_bom_and_name_the_departments_file(tmp_path: Path) -> Non
         ({"risk": "较大"}, "risk_level", "较大风险（风险等级：较大）"),
         ({"major_hazard": True, "major_hazard_grade": 1}, "major_hazard", "重大危险源（一级）"),
         ({"major_hazard": True, "major_hazard_grade": 4}, "major_hazard", "重大危险源（四级）"),
-        ({"major_hazard": True, "major_hazard_grade": None}, "major_hazard",
-         "重大危险源（等级未知）"),
+        (
+            {"major_hazard": True, "major_hazard_grade": None},
+            "major_hazard",
+            "重大危险源（等级未知）",
+        ),
     ],
 )
 def test_each_default_rule_fires_with_its_reason(rules, row, rule, reason) -> None:
@@ -329,7 +363,8 @@ def test_several_rules_in_stable_order(rules) -> None:
     assert flags["rule"].tolist() == ["large_scale", "risk_level"]
     assert flags["reason"].iat[1] == "重大风险（风险等级：重大）；重大危险源（二级）"
     assert flags["reason"].iat[0].split("；")[1:] == [
-        "较大风险（风险等级：较大）", "重大危险源（三级）",
+        "较大风险（风险等级：较大）",
+        "重大危险源（三级）",
         f"列入指定名单（统一社会信用代码 {VALID_USCC}）",
     ]
     # The order does not depend on the row order.
@@ -374,11 +409,14 @@ def test_flagged_unit_without_department_stays_territorial(rules) -> None:
 
 def test_missing_column(rules) -> None:
     with pytest.raises(InputDataError, match=r"missing column.*major_hazard_grade"):
-        flag_sector_units(units(sector=["冶金"]).drop(columns="major_hazard_grade"), rules,
-                          DEPARTMENTS)
+        flag_sector_units(
+            units(sector=["冶金"]).drop(columns="major_hazard_grade"), rules, DEPARTMENTS
+        )
     # A disabled rule does not need its columns.
-    text = RULES_TEXT.replace("grades = [1, 2, 3, 4]\nunknown_grade = true",
-                              "grades = [1, 2, 3, 4]\nunknown_grade = true\nenabled = false")
+    text = RULES_TEXT.replace(
+        "grades = [1, 2, 3, 4]\nunknown_grade = true",
+        "grades = [1, 2, 3, 4]\nunknown_grade = true\nenabled = false",
+    )
     text = text.replace("[major_hazard]\nenabled = true\n", "[major_hazard]\n")
     no_hazard = parse_rules(text)
     assert "major_hazard" not in no_hazard.enabled
@@ -421,8 +459,12 @@ def test_capacity_by_hand(rules) -> None:
         + [(210, "C", "低", 5, 10), (211, "C", None, 5, 10)]
         # Grid D: roster says 0 members -> default 1; 8 + 8 + 8 + 8 = 32 > 30, ties on
         # weight and employees are broken by enterprise_id.
-        + [(304, "D", "重大", 1, 10), (302, "D", "重大", 1, 10), (303, "D", "重大", 1, 10),
-           (301, "D", "重大", 1, 10)]
+        + [
+            (304, "D", "重大", 1, 10),
+            (302, "D", "重大", 1, 10),
+            (303, "D", "重大", 1, 10),
+            (301, "D", "重大", 1, 10),
+        ]
     )
     result = capacity_match(placed_units(rows), {"B": 2, "D": 0, "Z": 4}, rules)
     grids = result.grids.set_index("grid_code")
@@ -454,8 +496,10 @@ def test_capacity_by_hand(rules) -> None:
 def test_capacity_with_categorical_codes_and_text_ids(rules) -> None:
     # gridgis assign passes grid codes as categories (no text per unit); text
     # ids are ordered as text. Both must move exactly the same units.
-    rows = [(f"E{i:03d}", "G2" if i % 3 else "G1", ["重大", "一般", "低"][i % 3], 1, i % 4)
-            for i in range(60)]
+    rows = [
+        (f"E{i:03d}", "G2" if i % 3 else "G1", ["重大", "一般", "低"][i % 3], 1, i % 4)
+        for i in range(60)
+    ]
     plain = capacity_match(placed_units(rows), {"G1": 0.5}, rules)
     units = placed_units(rows)
     categorical = units.assign(
@@ -525,8 +569,9 @@ def test_capacity_properties(rules, rows, members) -> None:
     # Only units with a department move, from their own grid.
     by_id = frame.set_index("enterprise_id")
     assert by_id.loc[list(moved), "department"].notna().all()
-    assert (by_id.loc[moves["enterprise_id"], "grid_code"].to_numpy()
-            == moves["from_grid"].to_numpy()).all()
+    assert (
+        by_id.loc[moves["enterprise_id"], "grid_code"].to_numpy() == moves["from_grid"].to_numpy()
+    ).all()
 
     weight = risk_weights(frame["risk"], rules)
     frame = frame.assign(weight=weight)
@@ -583,7 +628,9 @@ def test_sector_grid_codes_and_columns(rules) -> None:
         assert code.sequence == row.sequence == 1
     assert grids["grid_code"].is_monotonic_increasing
     assert grids["name"].tolist() == [
-        "县应急管理局行业专属网格", "县住房和城乡建设局行业专属网格", "县交通运输局行业专属网格",
+        "县应急管理局行业专属网格",
+        "县住房和城乡建设局行业专属网格",
+        "县交通运输局行业专属网格",
     ]
     assert (grids["kind"] == "sector").all() and (grids["level"] == "county").all()
     assert grids["load"].tolist() == [12, 9, 4]
@@ -619,8 +666,10 @@ def test_existing_code_is_kept_and_fresh_sequences_are_new() -> None:
     other_county = GridCode.sector("640121", 2, 1)
     township_level = GridCode.sector(COUNTY, 2, 7, township="101")
     existing = gpd.GeoDataFrame(
-        {"grid_code": [str(kept), str(other_county), str(township_level)],
-         "load": [99.0, 1.0, 1.0]},
+        {
+            "grid_code": [str(kept), str(other_county), str(township_level)],
+            "load": [99.0, 1.0, 1.0],
+        },
         geometry=[shapely.MultiPolygon([shapely.box(0, 0, 1, 1)])] * 3,
         crs=4490,
     )
@@ -666,10 +715,12 @@ def test_exhausted_sequences_and_bad_units() -> None:
 
 def test_conservation_line() -> None:
     assert conservation_line(10, 6, 3, 1) == (
-        "rows 10 = territorial 6 + sector 3 + unassigned 1", True
+        "rows 10 = territorial 6 + sector 3 + unassigned 1",
+        True,
     )
     assert conservation_line(10, 6, 3, 0) == (
-        "rows 10 = territorial 6 + sector 3 + unassigned 0", False
+        "rows 10 = territorial 6 + sector 3 + unassigned 0",
+        False,
     )
 
 
@@ -696,12 +747,19 @@ def test_demo_ledger(demo_enterprises, rules) -> None:
     high_risk = int(enterprises["risk"].isin(["重大", "较大"]).sum())
     hazards = int(enterprises["major_hazard"].fillna(False).astype(bool).sum())
     large_shops = int(
-        ((enterprises["sector"] == "商贸") & (enterprises["employees"] >= 300)
-         & (enterprises["revenue"] >= 20000)).sum()
+        (
+            (enterprises["sector"] == "商贸")
+            & (enterprises["employees"] >= 300)
+            & (enterprises["revenue"] >= 20000)
+        ).sum()
     )
     large_count = 6 + large_shops
-    assert fired == {"large_scale": large_count, "risk_level": high_risk,
-                     "major_hazard": hazards, "uscc_list": 0}
+    assert fired == {
+        "large_scale": large_count,
+        "risk_level": high_risk,
+        "major_hazard": hazards,
+        "uscc_list": 0,
+    }
     large = enterprises[flags["rules"].str.contains("large_scale", na=False)]
     assert (large["sector"] != "商贸").sum() == 6
     assert (large.loc[large["sector"] != "商贸", "employees"] >= 1000).all()

@@ -1,23 +1,39 @@
 """The code registry: every grid code ever issued, its status and its lineage.
 
 Codes are used in filings, statistics and event routing, so a re-division must
-not renumber what it did not touch, and a code is never issued twice.
+not renumber what it did not touch, and a code is never issued twice
+(docs/design.md, "Code registry and re-division").
 
-When a village is divided again, each new grid is compared with the village's
-current grids by **intersection over union** (IoU) of their areas, measured in
-metres in a Gauss-Krueger zone. A new grid whose IoU with an old grid is at
-least :data:`KEEP_IOU` (0.9) is "essentially unchanged" and keeps the old code.
-Because any IoU above 0.5 pairs a grid with at most one other, the rule is a
-one-to-one matching with no ties to break. 0.9 tolerates the small boundary
-shifts a re-balance makes (a grid gaining or losing a block of about a tenth of
-its area keeps its code) while a real split or merge (IoU at most about 0.5)
-always gets new codes.
+The registry is a table (:data:`REGISTRY_COLUMNS`) of every code ever issued:
+its status (active or retired), the versions that issued and retired it, and
+its lineage. :func:`recode_villages` gives the new base grids of divided
+villages their codes and updates the registry; :func:`level_grid_rows` /
+:func:`register_level_grids` and :func:`sector_sequences` /
+:func:`register_sector_grids` do the same for level grids and county-level
+sector grids. The functions take and return DataFrames; the project store
+reads and writes the registry (:func:`registry_for_storage` orders and types
+it).
 
-All other new grids get fresh sequence numbers, after every number the village
-has ever used, in reading order (west to east, then north to south). Old codes
-not kept are retired. An old and a new grid are linked in the lineage when
-their overlap is at least :data:`LINK_SHARE` (1 %) of the smaller of the two;
-retired codes record their successors and new codes their predecessors.
+Choices a maintainer must know:
+
+* When a village is divided again, each new grid is compared with the
+  village's current grids by **intersection over union** (IoU) of their
+  areas, measured in metres in a Gauss-Krueger zone. A new grid whose IoU
+  with an old grid is at least :data:`KEEP_IOU` (0.9) is "essentially
+  unchanged" and keeps the old code. Because any IoU above 0.5 pairs a grid
+  with at most one other, the rule is a one-to-one matching with no ties to
+  break. 0.9 tolerates the small boundary shifts a re-balance makes (a grid
+  gaining or losing a block of about a tenth of its area keeps its code)
+  while a real split or merge (IoU at most about 0.5) always gets new codes.
+* All other new grids get fresh sequence numbers, after every number the
+  village has ever used, in reading order (west to east, then north to
+  south; :mod:`gridgis.codes.allocate`). Old codes not kept are retired.
+* An old and a new grid are linked in the lineage when their overlap is at
+  least :data:`LINK_SHARE` (1 %) of the smaller of the two; retired codes
+  record their successors and new codes their predecessors.
+* This module needs pandas, geopandas and shapely; :mod:`gridgis.codes`
+  loads it on first use of one of its names, so that reading and checking a
+  code does not import them.
 """
 
 from __future__ import annotations
@@ -30,12 +46,33 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gridgis.codes import CodeScheme, GridCode, default_scheme, next_sequences, reading_order
+from gridgis.codes.allocate import next_sequences, reading_order
+from gridgis.codes.gridcode import GridCode
+from gridgis.codes.scheme import CodeScheme, default_scheme
 from gridgis.crs import metric_crs_for
+from gridgis.errors import CodeError
 
 logger = logging.getLogger(__name__)
 
+__all__ = [
+    "KEEP_IOU",
+    "LINK_SHARE",
+    "REGISTRY_COLUMNS",
+    "Redivision",
+    "empty_registry",
+    "level_grid_rows",
+    "recode_villages",
+    "redivide_village",
+    "register_level_grids",
+    "register_sector_grids",
+    "registry_for_storage",
+    "sector_sequences",
+]
+
+#: Least intersection over union for a new grid to keep an old grid's code.
 KEEP_IOU = 0.9
+#: Least overlap, as a share of the smaller grid, that links an old and a new
+#: grid in the lineage.
 LINK_SHARE = 0.01
 
 REGISTRY_COLUMNS = [
@@ -192,7 +229,8 @@ def recode_villages(
     metric = metric_crs_for(new_grids)
     new_metric = new_grids.geometry.to_crs(metric).to_numpy()
     codes = np.full(len(new_grids), None, dtype=object)
-    links: list[tuple[str, str]] = []
+    # Lineage links as (old code, position of the new grid): new codes come later.
+    old_to_new: list[tuple[str, int]] = []
     current_grids = current_grids.reset_index(drop=True)
     current_codes = np.empty(0, dtype=object)
     if len(current_grids):
@@ -202,7 +240,7 @@ def recode_villages(
         keep_pairs, link_pairs = _match(old_metric, new_metric, old_villages, villages)
         for old, new in keep_pairs:
             codes[new] = current_codes[old]
-        links = [(current_codes[old], new) for old, new in link_pairs]
+        old_to_new = [(current_codes[old], new) for old, new in link_pairs]
     kept = [code for code in codes if code is not None]
 
     fresh = np.flatnonzero([code is None for code in codes])
@@ -222,7 +260,9 @@ def recode_villages(
                 codes[position] = GridCode.base(village, sequence, scheme=scheme).format()
                 issued.append(codes[position])
 
-    links = [(old, codes[new]) for old, new in links if old != codes[new]]
+    links: list[tuple[str, str]] = [
+        (old, codes[new]) for old, new in old_to_new if old != codes[new]
+    ]
     retired = sorted(set(current_codes) - set(kept))
     registry = _update_registry(registry, codes, villages, links, issued, retired, version, scheme)
     sequences = [GridCode.parse(code, scheme).sequence for code in codes]
@@ -331,7 +371,12 @@ def sector_sequences(registry: pd.DataFrame, county_code: str) -> dict[int, set[
     used: dict[int, set[int]] = {}
     for code in mine["grid_code"]:
         parsed = GridCode.parse(str(code))
-        used.setdefault(int(parsed.department), set()).add(parsed.sequence)
+        if parsed.department is None:
+            raise CodeError(
+                f"code registry: {code} is recorded as a sector grid, "
+                f"but it is a {parsed.kind} grid code"
+            )
+        used.setdefault(parsed.department, set()).add(parsed.sequence)
     return used
 
 
