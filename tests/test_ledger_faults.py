@@ -20,10 +20,9 @@ from typing import Any
 
 import openpyxl
 import pytest
-from click.testing import CliRunner, Result
-from conftest import box_villages, file_digest
+from click.testing import Result
+from conftest import box_villages, file_digest, run
 
-from gridgis.cli.main import cli
 from gridgis.errors import InputDataError
 from gridgis.io.ledger import iter_ledger_chunks, read_ledger
 from gridgis.io.store import open_project
@@ -56,10 +55,6 @@ def write_ledger(folder: Path, rows: list[list[Any]], fmt: str, stem: str = "l")
 def where(path: Path) -> str:
     """How a message names the file (and sheet)."""
     return f"{path.name} (sheet '{SHEET}')" if path.suffix == ".xlsx" else path.name
-
-
-def run(*args: object) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 @pytest.fixture

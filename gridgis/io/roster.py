@@ -2,11 +2,12 @@
 
 A roster is a small spreadsheet kept by hand: one row per person and role,
 with title rows above the header. :func:`read_roster` finds the header (the
-first of the first :data:`HEADER_SCAN_ROWS` rows that holds at least 姓名 and
-角色), maps the known headers to canonical names and returns every non-empty
-row as text, with its spreadsheet row number so a problem can be found at
-source. Nothing is judged here beyond the header: roles, places and
-duplicates are checked by :func:`gridgis.staff.build_staff`.
+first of the first :data:`~gridgis.io.tables.HEADER_SCAN_ROWS` rows that
+holds at least 姓名 and 角色), maps the known headers to canonical names and
+returns every non-empty row as text, with its spreadsheet row number so a
+problem can be found at source. Files, encodings and sheets are handled by
+:mod:`gridgis.io.tables`. Nothing is judged here beyond the header: roles,
+places and duplicates are checked by :func:`gridgis.staff.build_staff`.
 
 Canonical columns (missing values where the roster lacks the header):
 
@@ -36,45 +37,71 @@ from pathlib import Path
 import pandas as pd
 
 from gridgis.errors import InputDataError
-from gridgis.io.ledger import (
+from gridgis.io.tables import (
+    HEADER_SCAN_ROWS,
     XLSX_SUFFIXES,
-    _cell_text,
-    _detect_encoding,
-    _fold_header,
-    _load_workbook,
-    _sniff_delimiter,
     check_table_file,
+    choose_sheets,
     csv_records,
+    detect_encoding,
+    fold_header,
+    list_headers,
+    load_workbook,
+    sheet_rows,
+    sniff_delimiter,
 )
 
 __all__ = ["ROSTER_COLUMNS", "Roster", "read_roster"]
 
-#: Header rows are looked for among the first rows only.
-HEADER_SCAN_ROWS = 30
-
 ROSTER_COLUMNS: tuple[str, ...] = (
-    "row", "name", "role", "title", "township", "village", "department", "grid_code",
-    "phone", "duty",
+    "row",
+    "name",
+    "role",
+    "title",
+    "township",
+    "village",
+    "department",
+    "grid_code",
+    "phone",
+    "duty",
 )
 _REQUIRED = {"name": "姓名 (name)", "role": "角色 (role)"}
 
-# Aliases per field, compared after gridgis.io.ledger._fold_header (which drops
+# Aliases per field, compared after gridgis.io.tables.fold_header (which drops
 # separators, so 所属乡/镇/街道 reads as 所属乡镇街道 and grid_code as gridcode).
 _HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "名字", "人员姓名", "name"),
     "role": ("角色", "网格角色", "岗位", "role"),
     "title": ("职务", "职位", "现任职务", "title", "position"),
-    "township": ("所属乡镇街道", "所属乡镇", "所属街道", "乡镇街道", "乡镇", "街道", "镇街",
-                 "township", "town"),
-    "village": ("所属村社区", "所属村", "所属社区", "村社区", "村居", "村", "社区", "village",
-                "community"),
+    "township": (
+        "所属乡镇街道",
+        "所属乡镇",
+        "所属街道",
+        "乡镇街道",
+        "乡镇",
+        "街道",
+        "镇街",
+        "township",
+        "town",
+    ),
+    "village": (
+        "所属村社区",
+        "所属村",
+        "所属社区",
+        "村社区",
+        "村居",
+        "村",
+        "社区",
+        "village",
+        "community",
+    ),
     "department": ("部门", "所属部门", "责任部门", "department", "dept"),
     "grid_code": ("网格编码", "网格代码", "网格编号", "grid_code", "gridcode"),
     "phone": ("联系电话", "电话", "手机", "手机号码", "联系方式", "phone", "tel", "mobile"),
     "duty": ("专兼职", "专职兼职", "专兼职情况", "duty"),
 }
 _ALIAS_INDEX: dict[str, str] = {
-    _fold_header(alias): name for name, aliases in _HEADER_ALIASES.items() for alias in aliases
+    fold_header(alias): name for name, aliases in _HEADER_ALIASES.items() for alias in aliases
 }
 
 
@@ -153,10 +180,12 @@ def read_roster(path: Path, *, sheet: str | None = None, encoding: str | None = 
     else:
         if sheet is not None:
             raise InputDataError(f"{path.name} is a CSV file; it has no sheets to choose from")
-        used_encoding = _detect_encoding(path, encoding)
-        notes = [] if used_encoding.startswith("utf-8") else [
-            f"{path.name}: text read as {used_encoding}"
-        ]
+        used_encoding = detect_encoding(path, encoding)
+        notes = (
+            []
+            if used_encoding.startswith("utf-8")
+            else [f"{path.name}: text read as {used_encoding}"]
+        )
         sheet_name, rows = None, _csv_rows(path, used_encoding)
     where = f" (sheet {sheet_name!r})" if sheet_name else ""
     header_index, fields = _find_header(rows, path.name, where)
@@ -176,29 +205,19 @@ def read_roster(path: Path, *, sheet: str | None = None, encoding: str | None = 
 def _csv_rows(path: Path, encoding: str) -> list[list[str]]:
     # A roster has hundreds of rows, not millions: read it whole.
     text = path.read_text(encoding=encoding)
-    delimiter = _sniff_delimiter(text.splitlines()[:HEADER_SCAN_ROWS])
-    return [[cell.strip() for cell in record]
-            for record in csv_records(text, delimiter, path.name)]
+    delimiter = sniff_delimiter(text.splitlines()[:HEADER_SCAN_ROWS])
+    return [[cell.strip() for cell in record] for record in csv_records(text, delimiter, path.name)]
 
 
 def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, list[list[str]]]:
-    workbook = _load_workbook(path)
+    workbook = load_workbook(path)
     try:
-        names = list(workbook.sheetnames)
-        if sheet is not None and sheet not in names:
-            raise InputDataError(
-                f"{path.name} has no sheet {sheet!r}; its sheets are: {', '.join(names)}"
-            )
-        candidates = [sheet] if sheet is not None else names
         first: tuple[str, list[list[str]]] | None = None
-        for name in candidates:
-            worksheet = workbook[name]
-            if not hasattr(worksheet, "iter_rows"):  # a chart sheet
+        for name in choose_sheets(list(workbook.sheetnames), sheet, path.name):
+            cells = sheet_rows(workbook, name)
+            if cells is None:  # a chart sheet
                 continue
-            # A stale <dimension> tag would cut read-only rows short.
-            worksheet.reset_dimensions()
-            rows = [[_cell_text(value).strip() for value in row]
-                    for row in worksheet.iter_rows(values_only=True)]
+            rows = [[text.strip() for text in row] for row in cells]
             first = first or (name, rows)
             if _best_header(rows)[1].keys() >= _REQUIRED.keys():
                 return name, rows
@@ -216,7 +235,7 @@ def _match(row: list[str]) -> dict[str, int]:
     """Map fields to the leftmost column whose header names them."""
     fields: dict[str, int] = {}
     for column, label in enumerate(row):
-        name = _ALIAS_INDEX.get(_fold_header(label)) if label else None
+        name = _ALIAS_INDEX.get(fold_header(label)) if label else None
         if name is not None and name not in fields:
             fields[name] = column
     return fields
@@ -224,7 +243,8 @@ def _match(row: list[str]) -> dict[str, int]:
 
 def _best_header(rows: list[list[str]]) -> tuple[int, dict[str, int]]:
     """Pick the first scanned row holding 姓名 and 角色, else the row matching most fields."""
-    best_index, best_fields = -1, {}
+    best_index = -1
+    best_fields: dict[str, int] = {}
     for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         fields = _match(row)
         if fields.keys() >= _REQUIRED.keys():
@@ -239,10 +259,9 @@ def _find_header(rows: list[list[str]], file_name: str, where: str) -> tuple[int
     missing = [label for name, label in _REQUIRED.items() if name not in fields]
     if missing:
         shown = rows[index] if index >= 0 else next((r for r in rows if any(r)), [])
-        found = ", ".join(label for label in shown if label) or "(nothing)"
         raise InputDataError(
             f"{file_name}{where}: missing required header {' and '.join(missing)} in the first "
-            f"{HEADER_SCAN_ROWS} rows; headers found: {found}"
+            f"{HEADER_SCAN_ROWS} rows; headers found: {list_headers(shown)}"
         )
     return index, fields
 
@@ -265,7 +284,7 @@ def _people(
         extra[position] = unique
     records = []
     empty = 0
-    for offset, row in enumerate(rows[header_index + 1:], start=header_index + 2):
+    for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
         if not any(row):
             empty += 1
             continue
