@@ -4,6 +4,29 @@ Codes follow the statistical division code (GB/T 2260 county code + 3-digit
 township part + 3-digit village part). A boundary file may hold any of the
 three levels; the level of each feature comes from its code, missing upper
 levels are built by dissolving, and every code must nest in its parent.
+
+:func:`build_admin_units` turns boundary tables into the project's admin
+units; :func:`detect_fields` finds their code and name fields;
+:func:`normalise_codes` and :func:`code_problems` read and judge codes.
+
+Choices a maintainer must know:
+
+- **Codes padded to 12 digits** (``640122100000`` for a town) are shortened
+  to the level they stand for. A value that is not a code stops the import,
+  with the malformed codes listed by name and feature number; it is never
+  dropped.
+- **Field detection** takes a field whose values are mostly codes as a code
+  field candidate, so a code field with a few malformed values is named (and
+  its bad values listed) rather than passed over. A well-known field name
+  settles a tie; otherwise the user is asked to choose.
+- **Invalid polygons are repaired** with ``make_valid`` (structure method),
+  keeping the polygonal parts. A repair can reach into the neighbours (a
+  bow-tie keeps both lobes), so the repair report lists the same-level
+  overlaps it made, measured as ``gridgis check`` measures overlaps
+  (rounding noise ignored, :mod:`gridgis.rounding_noise`).
+- **One project holds one county.** Boundaries of several counties, duplicate
+  codes, or villages whose township is missing from given township
+  boundaries are errors.
 """
 
 from __future__ import annotations
@@ -11,6 +34,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -20,12 +44,12 @@ import shapely
 
 from gridgis.crs import CGCS2000, metric_crs_for
 from gridgis.errors import InputDataError
+from gridgis.rounding_noise import ROUNDING_NOISE_M, width
 
 logger = logging.getLogger(__name__)
 
 LEVELS = ("county", "township", "village")
 LEVEL_BY_LENGTH = {6: "county", 9: "township", 12: "village"}
-PARENT_LEVEL = {"township": "county", "village": "township"}
 
 # Township part ranges of the statistical division code.
 TOWNSHIP_KINDS = (
@@ -335,7 +359,7 @@ def build_admin_units(
     *,
     code_field: str | None = None,
     name_field: str | None = None,
-    county_names: dict[str, str] | None = None,
+    county_names: Mapping[str, str] | None = None,
 ) -> AdminBuild:
     """Build the county ▸ township ▸ village hierarchy from boundary tables.
 
@@ -646,9 +670,6 @@ def _repair_overlaps(
         ``overlap_m2`` (the total overlap in m²) and ``overlap_codes`` (the
         neighbours' codes, comma-separated).
     """
-    # topology imports this module (for code_problems), so it is imported here.
-    from gridgis.topology import ROUNDING_NOISE_M, width
-
     result = pd.DataFrame(
         {
             "overlap_neighbours": np.zeros(len(repaired), dtype=int),
@@ -713,7 +734,7 @@ def _to_multipolygons(geometries: np.ndarray) -> np.ndarray:
 
 
 def _complete_hierarchy(
-    units: gpd.GeoDataFrame, notes: list[str], county_names: dict[str, str]
+    units: gpd.GeoDataFrame, notes: list[str], county_names: Mapping[str, str]
 ) -> gpd.GeoDataFrame:
     """Check nesting and dissolve the missing upper levels."""
     villages = units[units["level"] == "village"]
@@ -750,7 +771,7 @@ def _complete_hierarchy(
 
 
 def _dissolve(
-    children: gpd.GeoDataFrame, parent_codes: pd.Series, level: str, names: dict[str, str]
+    children: gpd.GeoDataFrame, parent_codes: pd.Series, level: str, names: Mapping[str, str]
 ) -> gpd.GeoDataFrame:
     geometry = children.geometry.values
     codes = sorted(set(parent_codes))

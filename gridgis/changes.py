@@ -5,7 +5,7 @@ Every grid present in either version gets one status:
 - **unchanged**: same code, identical geometry;
 - **boundary changed**: same code, different geometry (a re-division kept the
   code because the footprint was essentially unchanged, see
-  :mod:`gridgis.registry`);
+  :mod:`gridgis.codes.registry`);
 - **split**: a code gone in the later version whose area went to two or more
   grids, and each grid made from it;
 - **merged**: a new code made from two or more earlier grids, and each of those;
@@ -13,8 +13,8 @@ Every grid present in either version gets one status:
 - **retired**: a code gone with no successor, or replaced by exactly one grid.
 
 Predecessors and successors are found by overlap (at least
-:data:`gridgis.registry.LINK_SHARE` of the smaller grid), so a diff between any
-two versions works, not only neighbouring ones.
+:data:`gridgis.codes.registry.LINK_SHARE` of the smaller grid), so a diff
+between any two versions works, not only neighbouring ones.
 """
 
 from __future__ import annotations
@@ -22,20 +22,13 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
+from gridgis.codes.registry import LINK_SHARE
 from gridgis.crs import metric_crs_for
-from gridgis.registry import LINK_SHARE
 
 STATUSES = ("new", "split", "merged", "boundary changed", "retired", "unchanged")
-STATUS_LABELS = {
-    "new": "新增",
-    "split": "拆分",
-    "merged": "合并",
-    "boundary changed": "边界调整",
-    "retired": "撤销",
-    "unchanged": "未变",
-}
 DIFF_COLUMNS = [
     "grid_code",
     "status",
@@ -132,7 +125,7 @@ def diff_grids(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> pd.DataFram
     return frame.sort_values(["order", "grid_code"]).drop(columns="order").reset_index(drop=True)
 
 
-def _areas_km2(grids: gpd.GeoDataFrame, metric: object) -> dict[str, float]:
+def _areas_km2(grids: gpd.GeoDataFrame, metric: pyproj.CRS) -> dict[str, float]:
     if grids.empty:
         return {}
     areas = shapely.area(grids.geometry.to_crs(metric).to_numpy()) / 1e6
@@ -140,7 +133,7 @@ def _areas_km2(grids: gpd.GeoDataFrame, metric: object) -> dict[str, float]:
 
 
 def _links(
-    sources: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, metric: object
+    sources: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, metric: pyproj.CRS
 ) -> dict[str, list[str]]:
     """Map each source code to the target codes it overlaps substantially."""
     if sources.empty or targets.empty:

@@ -76,19 +76,3 @@ def metric_crs_for(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.CRS:
         raise CRSError("data has no CRS; cannot choose a metric projection")
     minx, _, maxx, _ = frame.to_crs(CGCS2000).total_bounds
     return gauss_kruger_crs((minx + maxx) / 2)
-
-
-def to_metric(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> gpd.GeoDataFrame | gpd.GeoSeries:
-    """Project a frame into the Gauss-Krueger zone that suits it, for measuring.
-
-    Parameters
-    ----------
-    frame : GeoDataFrame or GeoSeries
-        Data with a CRS.
-
-    Returns
-    -------
-    GeoDataFrame or GeoSeries
-        The same rows in metres.
-    """
-    return frame.to_crs(metric_crs_for(frame))

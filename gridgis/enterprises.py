@@ -31,10 +31,6 @@ logger = logging.getLogger(__name__)
 
 #: Ledger columns that describe where a row sits in the file, not the enterprise.
 POSITION_COLUMNS = ("row", "source_row", "source_sheet")
-#: The enterprise layer's attribute columns, in order.
-LAYER_COLUMNS = (
-    ["enterprise_id"] + [c for c in LEDGER_COLUMNS if c not in POSITION_COLUMNS] + ["extra"]
-)
 
 
 class EnterpriseIds:

@@ -32,10 +32,6 @@ class CodeError(GridgisError):
     """An administrative or grid code is malformed or cannot be allocated."""
 
 
-class TopologyError(GridgisError):
-    """Geometry fails a topological requirement that blocks the operation."""
-
-
 class StoreError(GridgisError):
     """The project store cannot be read or written."""
 

@@ -1,6 +1,6 @@
 """The staff roster: who serves where, and how many grid members each grid has.
 
-The guideline (shared/DOMAIN.md, "People and roles") names six roles:
+The guideline (docs/domain.md, "People and roles") names six roles:
 挂点领导 (linked leader, of a township or a department), 网格安全监管责任人 and
 直接监管责任人 (the responsible people), 网格长 (grid head), 网格员 (grid
 member, also called 网格管理员) and 联系负责人 (contact person). This module is
@@ -9,7 +9,7 @@ and grids in, DataFrames out.
 
 * :func:`build_staff` checks every roster row and resolves where the person
   serves: a grid code if given, else the village (township and village names,
-  matched as the address fallback of :mod:`gridgis.assign` matches them),
+  matched as the address fallback of :mod:`gridgis.assign.address` matches them),
   else the township, else the department (``data/departments.toml``).
 * :func:`members_per_grid` counts the 网格员 of each base grid, the number
   capacity matching (:func:`gridgis.sector.capacity_match`) multiplies by the
@@ -41,7 +41,6 @@ import hashlib
 import json
 import logging
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -51,9 +50,11 @@ import pandas as pd
 
 from gridgis.codes import Department, GridCode
 from gridgis.errors import CodeError
+from gridgis.render.labels import ROLE_NAMES_EN
+from gridgis.text import fold
 
 if TYPE_CHECKING:
-    from gridgis.assign import AddressMatcher
+    from gridgis.assign.address import AddressMatcher
 
 logger = logging.getLogger(__name__)
 
@@ -84,15 +85,6 @@ ROLES: tuple[str, ...] = (
     "联系负责人",
 )
 GRID_MEMBER = "网格员"
-#: English names of the roles, for output in English.
-ROLE_NAMES_EN: dict[str, str] = {
-    "挂点领导": "linked leader",
-    "网格安全监管责任人": "responsible person",
-    "直接监管责任人": "direct supervisor",
-    "网格长": "grid head",
-    "网格员": "grid member",
-    "联系负责人": "contact person",
-}
 _ROLE_ALIASES: dict[str, str] = {
     **{role: role for role in ROLES},
     "网格管理员": GRID_MEMBER,
@@ -123,14 +115,31 @@ _PLACE_COLUMNS: tuple[str, ...] = (
     "department",
 )
 STAFF_COLUMNS: tuple[str, ...] = (
-    "staff_id", "name", "role", "title", "duty", "phone", *_PLACE_COLUMNS, "extra",
+    "staff_id",
+    "name",
+    "role",
+    "title",
+    "duty",
+    "phone",
+    *_PLACE_COLUMNS,
+    "extra",
 )
 PROBLEM_COLUMNS: tuple[str, ...] = ("row", "name", "kind", "detail")
 
 # Columns of gridgis.io.roster.ROSTER_COLUMNS that are not passed on as extras.
 _ROSTER_FIELDS = frozenset(
-    ("row", "name", "role", "title", "township", "village", "department", "grid_code",
-     "phone", "duty")
+    (
+        "row",
+        "name",
+        "role",
+        "title",
+        "township",
+        "village",
+        "department",
+        "grid_code",
+        "phone",
+        "duty",
+    )
 )
 _SPACES = re.compile(r"\s+")
 _CJK_NAME = re.compile(r"^[\u3400-\u9fff·\s]+$")
@@ -167,10 +176,8 @@ def canonical_role(text: object) -> str | None:
     >>> canonical_role(" 网格管理员 "), canonical_role("grid member"), canonical_role("网格元")
     ('网格员', '网格员', None)
     """
-    if text is None or (isinstance(text, float) and np.isnan(text)):
-        return None
-    folded = _SPACES.sub("", unicodedata.normalize("NFKC", str(text))).casefold()
-    return _ROLE_ALIASES.get(folded.replace("_", ""))
+    # Missing values fold to "", which is no role.
+    return _ROLE_ALIASES.get(fold(text, drop="_"))
 
 
 def build_staff(
@@ -219,15 +226,19 @@ def build_staff(
     [['网格员', 'village', '640122100201', '640122100'],
      ['挂点领导', 'township', None, '640122100']]
     """
-    from gridgis.assign import AddressMatcher
+    from gridgis.assign.address import AddressMatcher
 
     rows = _clean(people)
     problems: list[dict[str, object]] = []
 
     def problem(index: int, kind: str, detail: str) -> None:
         problems.append(
-            {"row": int(rows.at[index, "row"]), "name": rows.at[index, "name"],
-             "kind": kind, "detail": detail}
+            {
+                "row": int(rows.at[index, "row"]),
+                "name": rows.at[index, "name"],
+                "kind": kind,
+                "detail": detail,
+            }
         )
 
     for index in rows.index[rows["name"].isna()]:
@@ -272,11 +283,10 @@ def _objects(values: Iterable[object], index: pd.Index) -> pd.Series:
 
 def _text(values: pd.Series) -> pd.Series:
     """NFKC text with outer whitespace removed; missing or blank as None."""
+
     def one(value: object) -> str | None:
-        if _missing(value):
-            return None
-        text = unicodedata.normalize("NFKC", str(value)).strip()
-        return text or None
+        # NFKC only: case and inner spaces are kept; missing folds to "".
+        return fold(value, casefold=False, whitespace=False).strip() or None
 
     return _objects((one(v) for v in values), values.index)
 
@@ -306,8 +316,9 @@ def _clean(people: pd.DataFrame) -> pd.DataFrame:
     duty_from_role = [
         None if role is None or not _DUTY_IN_ROLE.match(role) else role[:2] for role in role_input
     ]
-    phones = (None if p is None else _PHONE_NOISE.sub("", p) or None
-              for p in _column(people, "phone"))
+    phones = (
+        None if p is None else _PHONE_NOISE.sub("", p) or None for p in _column(people, "phone")
+    )
     extra_columns = [c for c in people.columns if c not in _ROSTER_FIELDS]
     return pd.DataFrame(
         {
@@ -362,15 +373,16 @@ class _Places:
         self.departments = dict(departments)
         self._department_by_name: dict[str, int] = {}
         for number, department in self.departments.items():
-            folded = _fold_name(department.name)
+            folded = fold(department.name)
             self._department_by_name[folded] = number
             # 应急管理局 for 县应急管理局: the county is implied in a county roster.
             self._department_by_name.setdefault(folded.removeprefix("县"), number)
 
     def department_number(self, name: str) -> int | None:
-        folded = _fold_name(name)
-        return self._department_by_name.get(folded, self._department_by_name.get(
-            folded.removeprefix("县")))
+        folded = fold(name)
+        return self._department_by_name.get(
+            folded, self._department_by_name.get(folded.removeprefix("县"))
+        )
 
     def resolve(self, rows: pd.DataFrame, report: _Report) -> pd.DataFrame:
         """Return the place columns of every row, reporting what cannot be resolved."""
@@ -388,41 +400,51 @@ class _Places:
             index=rows.index,
         )
 
-    def _one(self, row: pd.Series, village_match: str | None, index: int, report: _Report
-             ) -> dict[str, object]:
+    def _one(
+        self, row: pd.Series, village_match: str | None, index: int, report: _Report
+    ) -> dict[str, object]:
         if row["grid_code_input"] is not None:
             return self._by_grid(row, village_match, index, report)
         if row["village_input"] is not None:
             if village_match is None:
-                where = (f" in {row['township_input']!r}"
-                         if row["township_input"] is not None else "")
-                report(index, "unknown_village",
-                       f"village {row['village_input']!r}{where} matches no single village "
-                       "of the project")
+                where = (
+                    f" in {row['township_input']!r}" if row["township_input"] is not None else ""
+                )
+                report(
+                    index,
+                    "unknown_village",
+                    f"village {row['village_input']!r}{where} matches no single village "
+                    "of the project",
+                )
                 return _empty_place()
             return self._village(village_match, row, index, report)
         if row["township_input"] is not None:
             code = self.matcher.township_code(row["township_input"])
             if code is None:
-                report(index, "unknown_township",
-                       f"township {row['township_input']!r} matches no township of the project")
+                report(
+                    index,
+                    "unknown_township",
+                    f"township {row['township_input']!r} matches no township of the project",
+                )
                 return _empty_place()
             return self._place("township", township_code=code)
         if row["department_input"] is not None:
             number = self.department_number(row["department_input"])
             if number is None:
                 known = "、".join(d.name for d in self.departments.values())
-                report(index, "unknown_department",
-                       f"department {row['department_input']!r} is not in departments.toml "
-                       f"({known})")
+                report(
+                    index,
+                    "unknown_department",
+                    f"department {row['department_input']!r} is not in departments.toml ({known})",
+                )
                 return _empty_place()
             return self._place("department", department_number=number)
-        report(index, "no_place",
-               "no place: give 网格编码, 所属村社区, 所属乡镇街道 or 部门")
+        report(index, "no_place", "no place: give 网格编码, 所属村社区, 所属乡镇街道 or 部门")
         return _empty_place()
 
-    def _by_grid(self, row: pd.Series, village_match: str | None, index: int, report: _Report
-                 ) -> dict[str, object]:
+    def _by_grid(
+        self, row: pd.Series, village_match: str | None, index: int, report: _Report
+    ) -> dict[str, object]:
         try:
             code = GridCode.parse(row["grid_code_input"])
         except CodeError as error:
@@ -431,8 +453,11 @@ class _Places:
         text = code.format()
         if text not in self.grids.index:
             hint = "" if len(self.grids) else " (the project has no grids yet: run gridgis divide)"
-            report(index, "unknown_grid",
-                   f"grid code {text} is not a current grid of the project{hint}")
+            report(
+                index,
+                "unknown_grid",
+                f"grid code {text} is not a current grid of the project{hint}",
+            )
             return _empty_place()
         grid = self.grids.loc[text]
         if grid["kind"] == "sector":
@@ -440,9 +465,12 @@ class _Places:
         level, admin_code = str(grid["level"]), str(grid["admin_code"])
         if level in ("base", "village"):
             if row["village_input"] is not None and village_match != admin_code:
-                report(index, "village_mismatch",
-                       f"grid code {text} lies in {self.names.get(admin_code, admin_code)}, "
-                       f"not in village {row['village_input']!r}")
+                report(
+                    index,
+                    "village_mismatch",
+                    f"grid code {text} lies in {self.names.get(admin_code, admin_code)}, "
+                    f"not in village {row['village_input']!r}",
+                )
                 return _empty_place()
             place = self._village(admin_code, row, index, report)
             if level == "base":
@@ -452,16 +480,20 @@ class _Places:
             return self._place("township", township_code=admin_code)
         return self._place("county")
 
-    def _village(self, village_code: str, row: pd.Series, index: int, report: _Report
-                 ) -> dict[str, object]:
+    def _village(
+        self, village_code: str, row: pd.Series, index: int, report: _Report
+    ) -> dict[str, object]:
         township_code = str(self.parent.get(village_code) or village_code[:9])
         named = row["township_input"]
         if named is not None:
             code = self.matcher.township_code(named)
             if code is not None and code != township_code:
-                report(index, "township_mismatch",
-                       f"village {self.names.get(village_code, village_code)} is in "
-                       f"{self.names.get(township_code, township_code)}, not in {named!r}")
+                report(
+                    index,
+                    "township_mismatch",
+                    f"village {self.names.get(village_code, village_code)} is in "
+                    f"{self.names.get(township_code, township_code)}, not in {named!r}",
+                )
                 return _empty_place()
         return self._place("village", village_code=village_code, township_code=township_code)
 
@@ -490,13 +522,8 @@ class _Places:
         }
 
 
-
 def _empty_place() -> dict[str, object]:
     return dict.fromkeys(_PLACE_COLUMNS)
-
-
-def _fold_name(name: str) -> str:
-    return _SPACES.sub("", unicodedata.normalize("NFKC", name)).casefold()
 
 
 def _place_keys(staff: pd.DataFrame) -> pd.Series:
@@ -508,7 +535,10 @@ def _place_keys(staff: pd.DataFrame) -> pd.Series:
 
     department = (
         pd.to_numeric(staff["department_number"], errors="coerce")
-        .fillna(-1).astype("int64").astype(str).to_numpy(dtype=object)
+        .fillna(-1)
+        .astype("int64")
+        .astype(str)
+        .to_numpy(dtype=object)
     )
     keys = np.select(
         [level == "grid", level == "village", level == "township", level == "department"],
@@ -560,6 +590,7 @@ def describe_people(staff: pd.DataFrame) -> pd.Series:
     >>> describe_people(staff).tolist()
     ['张三（网格员，金山镇红星村）', '李四（挂点领导，县应急管理局）']
     """
+
     def text(row: pd.Series, column: str) -> str:
         value = row.get(column)
         return "" if _missing(value) else str(value)
@@ -605,13 +636,18 @@ def problems_message(problems: pd.DataFrame, source: str, *, limit: int = 5) -> 
     more = f"; … and {len(rows) - limit} more rows" if len(rows) > limit else ""
     roles = ""
     if problems["kind"].isin(["unknown_role", "missing_role"]).any():
-        roles = " (roles: " + ", ".join(
-            "网格员 or 网格管理员" if role == GRID_MEMBER else role for role in ROLES
-        ) + ")"
+        roles = (
+            " (roles: "
+            + ", ".join("网格员 or 网格管理员" if role == GRID_MEMBER else role for role in ROLES)
+            + ")"
+        )
     plural = "row" if len(rows) == 1 else "rows"
     return (
         f"{source}: {len(rows)} roster {plural} cannot be imported, so nothing was changed: "
-        + "; ".join(parts) + more + "; fix them and import again" + roles
+        + "; ".join(parts)
+        + more
+        + "; fix them and import again"
+        + roles
     )
 
 
@@ -673,7 +709,8 @@ def members_per_grid(staff: pd.DataFrame, grids: pd.DataFrame) -> dict[str, floa
         logger.warning(
             "%d 网格员 are named with grid codes that are no longer current (%s); they count "
             "for no grid: re-import the roster with the new codes",
-            int(stale.sum()), ", ".join(stale.index[:5]),
+            int(stale.sum()),
+            ", ".join(stale.index[:5]),
         )
     per_village = members.loc[members["place_level"] == "village", "village_code"].value_counts()
     grids_in_village = base.groupby("admin_code")["grid_code"].size()
@@ -681,13 +718,13 @@ def members_per_grid(staff: pd.DataFrame, grids: pd.DataFrame) -> dict[str, floa
     if len(undivided):
         logger.warning(
             "%d 网格员 serve villages without base grids (%s); they count for no grid",
-            int(undivided.sum()), ", ".join(undivided.index[:5]),
+            int(undivided.sum()),
+            ", ".join(undivided.index[:5]),
         )
     share = (per_village / grids_in_village).dropna()
-    counts = (
-        base["grid_code"].map(own).fillna(0.0).to_numpy(dtype="float64")
-        + base["admin_code"].map(share).fillna(0.0).to_numpy(dtype="float64")
-    )
+    counts = base["grid_code"].map(own).fillna(0.0).to_numpy(dtype="float64") + base[
+        "admin_code"
+    ].map(share).fillna(0.0).to_numpy(dtype="float64")
     return {
         code: float(count)
         for code, count in zip(base["grid_code"], counts, strict=True)
@@ -748,8 +785,7 @@ def responsibilities(staff: pd.DataFrame, grids: pd.DataFrame) -> pd.DataFrame:
         "grid": "grid:" + chosen["grid_code"].astype(str),
         "village": "village:" + village.astype(str),
         "township": "township:" + village.astype(str).str[:9],
-        "department": "department:"
-        + _grid_departments(chosen).astype("Int64").astype(str),
+        "department": "department:" + _grid_departments(chosen).astype("Int64").astype(str),
         "county": pd.Series("county", index=chosen.index),
     }
     for level in ("village", "township"):
@@ -794,8 +830,10 @@ def _grid_departments(grids: pd.DataFrame) -> pd.Series:
 
 def _join_names(first: pd.Series, second: pd.Series) -> pd.Series:
     return pd.Series(
-        ["、".join(sorted({*a.split("、"), *b.split("、")})) for a, b in zip(
-            first, second, strict=True)],
+        [
+            "、".join(sorted({*a.split("、"), *b.split("、")}))
+            for a, b in zip(first, second, strict=True)
+        ],
         index=first.index,
         dtype=object,
     )

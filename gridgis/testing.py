@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from gridgis.crs import gauss_kruger_crs
@@ -185,12 +184,3 @@ def _single_parts(faces: np.ndarray) -> np.ndarray:
     """Split cells cut in two by a concave outline: every village is one polygon."""
     parts = shapely.get_parts(faces)
     return parts[shapely.area(parts) > 0]
-
-
-def township_frame(villages: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Return township codes and names of synthetic villages (for naming dissolves)."""
-    return (
-        villages.assign(code=villages["code"].str[:9])
-        .groupby("code", as_index=False)["township_name"]
-        .first()
-    )

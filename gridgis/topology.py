@@ -1,21 +1,24 @@
 """Topology checks on coverages: gaps, overlaps, slivers, containment.
 
-Everything is measured in metres in a 3-degree Gauss-Krueger zone.
+:func:`check_admin_units` checks the admin units (``gridgis init`` and
+``gridgis check``): sound codes, non-empty geometry, each unit inside its
+parent, no overlaps or gaps between siblings, parents covered by their
+children, no slivers. :func:`check_grids` checks a division: valid unique
+grid codes, one polygon per base grid, and base grids that tile their village
+exactly (coverage valid, areas equal within :data:`TILING_TOLERANCE`).
+Both return a :class:`CheckResult`: one row per problem, and a summary per
+check.
+
+Overlaps and gaps are found on the stored CGCS2000 coordinates, where
+neighbours share vertices exactly; projecting first would bend straight edges
+and invent overlaps. Everything is then measured in metres in a 3-degree
+Gauss-Krueger zone.
 
 Rounding noise
 --------------
-Polygons that share an edge should share its vertices exactly. Where a
-boundary was computed twice (for example two Voronoi cells each clipped by the
-county outline), the two copies of a crossing point can differ in the last
-bits, leaving overlaps or gaps of about 1e-15 square degrees that GEOS's
-coverage validator still flags. gridgis measures the *width* of every overlap
-or gap it finds — the diameter of the largest circle that fits inside it
-(:func:`shapely.maximum_inscribed_circle`) — and treats anything narrower than
-:data:`ROUNDING_NOISE_M` (1 mm) as noise. The threshold is principled from
-both ends: a double-precision coordinate near 106°E resolves about 1e-9 m, so
-rounding artefacts are a million times narrower than 1 mm; the most precise
-cadastral surveys (1:500) are accurate to about 5 cm, fifty times wider. Noise
-is counted in the summary but is not a problem.
+Overlaps and gaps narrower than :data:`gridgis.rounding_noise.ROUNDING_NOISE_M`
+(1 mm; see :mod:`gridgis.rounding_noise`) are rounding noise, not problems:
+they are counted in the summary (``noise_ignored``) but not listed.
 """
 
 from __future__ import annotations
@@ -26,29 +29,17 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
 from gridgis.admin import code_problems
 from gridgis.crs import CGCS2000, metric_crs_for
+from gridgis.render.labels import CHECK_LABELS
+from gridgis.rounding_noise import ROUNDING_NOISE_M, width
 
 logger = logging.getLogger(__name__)
 
-ROUNDING_NOISE_M = 1e-3
-
 ISSUE_COLUMNS = ["check", "level", "code", "name", "reason", "measure", "geometry"]
-
-CHECK_LABELS = {
-    "code": "代码 codes",
-    "empty": "空几何 empty geometry",
-    "containment": "包含 containment",
-    "overlap": "重叠 overlaps",
-    "gap": "缝隙 gaps",
-    "uncovered": "未覆盖 uncovered area",
-    "sliver": "碎片 slivers",
-    "grid_code": "网格编码 grid codes",
-    "grid_shape": "单一多边形 single polygons",
-    "tiling": "网格铺满村 grids tile villages",
-}
 
 
 @dataclass(frozen=True)
@@ -85,26 +76,18 @@ class CheckResult:
     def merged(self, other: CheckResult) -> CheckResult:
         """Combine the results of two checks."""
         frames = [frame for frame in (self.issues, other.issues) if len(frame)]
-        issues = (gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=CGCS2000)
-                  if frames else self.issues)
+        issues = (
+            gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=CGCS2000)
+            if frames
+            else self.issues
+        )
         return CheckResult(issues, pd.concat([self.summary, other.summary], ignore_index=True))
-
-
-def width(geometries: np.ndarray, tolerance: float = ROUNDING_NOISE_M / 10) -> np.ndarray:
-    """Return the diameter of the largest inscribed circle of each polygon (metric CRS)."""
-    geometries = np.asarray(geometries, dtype=object)
-    result = np.zeros(len(geometries))
-    present = ~(shapely.is_empty(geometries) | shapely.is_missing(geometries))
-    if present.any():
-        radii = shapely.length(shapely.maximum_inscribed_circle(geometries[present], tolerance))
-        result[present] = 2 * radii
-    return result
 
 
 class _Measure:
     """Measure geometries stored in CGCS2000 in metres of one Gauss-Krueger zone."""
 
-    def __init__(self, metric_crs: object) -> None:
+    def __init__(self, metric_crs: pyproj.CRS) -> None:
         self.metric_crs = metric_crs
 
     def metric(self, geometries: np.ndarray) -> np.ndarray:
@@ -147,7 +130,7 @@ def check_admin_units(
     Examples
     --------
     >>> result = check_admin_units(project.read_layer("admin_units"))  # doctest: +SKIP
-    >>> result.ok
+    >>> result.ok  # doctest: +SKIP
     True
     """
     settings = settings or CheckSettings()
@@ -462,11 +445,24 @@ def check_grids(grids: gpd.GeoDataFrame, admin_units: gpd.GeoDataFrame) -> Check
     rows: list[dict[str, object]] = []
     summary: list[dict[str, object]] = []
 
-    def problem(check: str, grid: pd.Series, reason: str, value: float = 0.0,
-                geometry: object = None) -> None:
-        rows.append({"check": check, "level": grid["level"], "code": grid["grid_code"],
-                     "name": grid["name"], "reason": reason, "measure": value,
-                     "geometry": grid.geometry if geometry is None else geometry})
+    def problem(
+        check: str,
+        grid: pd.Series,
+        reason: str,
+        value: float = 0.0,
+        geometry: shapely.Geometry | None = None,
+    ) -> None:
+        rows.append(
+            {
+                "check": check,
+                "level": grid["level"],
+                "code": grid["grid_code"],
+                "name": grid["name"],
+                "reason": reason,
+                "measure": value,
+                "geometry": grid.geometry if geometry is None else geometry,
+            }
+        )
 
     # Codes: parsing is per code (a few thousand strings), not per vertex.
     for _, grid in grids.iterrows():
@@ -477,8 +473,15 @@ def check_grids(grids: gpd.GeoDataFrame, admin_units: gpd.GeoDataFrame) -> Check
     duplicated = grids["grid_code"].duplicated(keep=False)
     for _, grid in grids[duplicated].iterrows():
         problem("grid_code", grid, "grid code is not unique")
-    summary.append({"check": "grid_code", "label": "网格编码 grid codes", "checked": len(grids),
-                    "problems": len(rows), "noise_ignored": 0})
+    summary.append(
+        {
+            "check": "grid_code",
+            "label": CHECK_LABELS["grid_code"],
+            "checked": len(grids),
+            "problems": len(rows),
+            "noise_ignored": 0,
+        }
+    )
 
     base = grids[(grids["level"] == "base")].reset_index(drop=True)
     geometry = base.geometry.to_numpy()
@@ -486,8 +489,15 @@ def check_grids(grids: gpd.GeoDataFrame, admin_units: gpd.GeoDataFrame) -> Check
     before = len(rows)
     for index in np.flatnonzero(parts != 1):
         problem("grid_shape", base.iloc[index], f"grid has {parts[index]} parts, not one polygon")
-    summary.append({"check": "grid_shape", "label": "单一多边形 single polygons",
-                    "checked": len(base), "problems": len(rows) - before, "noise_ignored": 0})
+    summary.append(
+        {
+            "check": "grid_shape",
+            "label": CHECK_LABELS["grid_shape"],
+            "checked": len(base),
+            "problems": len(rows) - before,
+            "noise_ignored": 0,
+        }
+    )
 
     before = len(rows)
     villages = admin_units[admin_units["level"] == "village"].set_index("code")
@@ -506,11 +516,20 @@ def check_grids(grids: gpd.GeoDataFrame, admin_units: gpd.GeoDataFrame) -> Check
         relative = abs(total - village_area) / village_area
         valid = bool(shapely.coverage_is_valid(geometry[members]))
         if not valid or relative > TILING_TOLERANCE:
-            reason = (f"grids of {village_code} {village['name']} do not tile it: "
-                      f"coverage {'valid' if valid else 'invalid'}, areas differ by {relative:.2e}")
+            reason = (
+                f"grids of {village_code} {village['name']} do not tile it: "
+                f"coverage {'valid' if valid else 'invalid'}, areas differ by {relative:.2e}"
+            )
             problem("tiling", base.iloc[members[0]], reason, relative, village.geometry)
-    summary.append({"check": "tiling", "label": "网格铺满村 grids tile villages",
-                    "checked": checked, "problems": len(rows) - before, "noise_ignored": 0})
+    summary.append(
+        {
+            "check": "tiling",
+            "label": CHECK_LABELS["tiling"],
+            "checked": checked,
+            "problems": len(rows) - before,
+            "noise_ignored": 0,
+        }
+    )
     frame = pd.DataFrame(rows, columns=ISSUE_COLUMNS)
     issues = gpd.GeoDataFrame(frame, geometry="geometry", crs=CGCS2000)
     return CheckResult(issues, pd.DataFrame(summary))

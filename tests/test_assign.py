@@ -20,7 +20,6 @@ from gridgis.assign import (
     ASSIGNMENT_COLUMNS,
     MATCH_METHODS,
     MISMATCH_COLUMNS,
-    REASON_CODES,
     AddressMatcher,
     PointLocator,
     TerritorialAssigner,
@@ -36,6 +35,7 @@ from gridgis.crs import gauss_kruger_crs
 from gridgis.errors import CRSError, InputDataError
 from gridgis.io.ledger import read_ledger
 from gridgis.paths import DATA_DIR
+from gridgis.render.labels import REASON_LABELS
 from gridgis.testing import synthetic_villages
 
 # --------------------------------------------------------------------------
@@ -162,8 +162,9 @@ HAND_POINTS = [
 
 @pytest.mark.parametrize("max_cells", [None, 1, 64, 1 << 16])
 def test_hand_points_and_boundary_rule(grids: gpd.GeoDataFrame, max_cells: int | None) -> None:
-    locator = PointLocator(grids.geometry.to_numpy(), keys=grids["grid_code"].to_numpy(),
-                           max_cells=max_cells)
+    locator = PointLocator(
+        grids.geometry.to_numpy(), keys=grids["grid_code"].to_numpy(), max_cells=max_cells
+    )
     lon = np.array([p[1] for p in HAND_POINTS])
     lat = np.array([p[2] for p in HAND_POINTS])
     found = labels_of(locator.locate(lon, lat), grids)
@@ -207,9 +208,9 @@ def test_locate_rejects_mismatched_arrays(grids: gpd.GeoDataFrame) -> None:
 
 def brute_force(grids: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray) -> list[str | None]:
     """The boundary rule by exhaustion: smallest code among the grids that cover a point."""
-    covers = np.column_stack([
-        shapely.intersects_xy(geometry, lon, lat) for geometry in grids.geometry
-    ])
+    covers = np.column_stack(
+        [shapely.intersects_xy(geometry, lon, lat) for geometry in grids.geometry]
+    )
     codes = grids["grid_code"].to_numpy()
     result: list[str | None] = []
     for row in covers:
@@ -235,8 +236,9 @@ def test_locator_matches_brute_force(points: list[tuple[float, float]], max_cell
     grids = box_grids()
     lon = np.array([p[0] for p in points])
     lat = np.array([p[1] for p in points])
-    locator = PointLocator(grids.geometry.to_numpy(), keys=grids["grid_code"].to_numpy(),
-                           max_cells=max_cells)
+    locator = PointLocator(
+        grids.geometry.to_numpy(), keys=grids["grid_code"].to_numpy(), max_cells=max_cells
+    )
     positions = locator.locate(lon, lat)
     found = [grids["grid_code"].iloc[p] if p >= 0 else None for p in positions]
     assert found == brute_force(grids, lon, lat)
@@ -249,8 +251,11 @@ def holey_grids() -> gpd.GeoDataFrame:
     )
     return gpd.GeoDataFrame(
         {"grid_code": ["G2", "G1", "G3"]},
-        geometry=[outer, shapely.box(1, 1, 2, 2),
-                  shapely.MultiPolygon([shapely.box(4, 0, 5, 1), shapely.box(4, 3, 5, 4)])],
+        geometry=[
+            outer,
+            shapely.box(1, 1, 2, 2),
+            shapely.MultiPolygon([shapely.box(4, 0, 5, 1), shapely.box(4, 3, 5, 4)]),
+        ],
         crs="EPSG:4490",
     )
 
@@ -260,16 +265,22 @@ def test_holes_multipolygons_and_both_exact_paths(
     monkeypatch: pytest.MonkeyPatch, polygon_driven_from: int
 ) -> None:
     # Both ways of testing points near edges (per point, per polygon) agree.
-    monkeypatch.setattr("gridgis.assign._POLYGON_DRIVEN_MIN", polygon_driven_from)
+    monkeypatch.setattr("gridgis.assign.locator._POLYGON_DRIVEN_MIN", polygon_driven_from)
     grids = holey_grids()
     rng = np.random.default_rng(4)
-    lon = np.concatenate([rng.uniform(-0.5, 5.5, 3000), rng.integers(0, 6, 500) * 1.0,
-                          rng.integers(0, 6, 500) * 1.0])
-    lat = np.concatenate([rng.uniform(-0.5, 4.5, 3000), rng.uniform(0, 4, 500),
-                          rng.integers(0, 5, 500) * 1.0])
+    lon = np.concatenate(
+        [rng.uniform(-0.5, 5.5, 3000), rng.integers(0, 6, 500) * 1.0, rng.integers(0, 6, 500) * 1.0]
+    )
+    lat = np.concatenate(
+        [rng.uniform(-0.5, 4.5, 3000), rng.uniform(0, 4, 500), rng.integers(0, 5, 500) * 1.0]
+    )
     for max_cells in (16, 4096):
-        locator = PointLocator(grids.geometry.to_numpy(), keys=grids["grid_code"].to_numpy(),
-                               max_cells=max_cells, threads=2)
+        locator = PointLocator(
+            grids.geometry.to_numpy(),
+            keys=grids["grid_code"].to_numpy(),
+            max_cells=max_cells,
+            threads=2,
+        )
         positions = locator.locate(lon, lat)
         found = [grids["grid_code"].iloc[p] if p >= 0 else None for p in positions]
         assert found == brute_force(grids, lon, lat)
@@ -289,8 +300,12 @@ def split_into_grids(villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for code, geometry in zip(villages["code"], villages.geometry, strict=True):
         minx, miny, maxx, maxy = geometry.bounds
         cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-        quadrants = [shapely.box(minx, cy, cx, maxy), shapely.box(cx, cy, maxx, maxy),
-                     shapely.box(minx, miny, cx, cy), shapely.box(cx, miny, maxx, cy)]
+        quadrants = [
+            shapely.box(minx, cy, cx, maxy),
+            shapely.box(cx, cy, maxx, maxy),
+            shapely.box(minx, miny, cx, cy),
+            shapely.box(cx, miny, maxx, cy),
+        ]
         pieces = shapely.get_parts(shapely.intersection(geometry, quadrants))
         pieces = pieces[shapely.area(pieces) > 0]
         for sequence, piece in enumerate(pieces, start=1):
@@ -321,8 +336,9 @@ def test_agrees_with_sjoin_away_from_boundaries(county_grids: gpd.GeoDataFrame) 
     ours = np.where(positions >= 0, county_grids["grid_code"].to_numpy()[positions], None)
 
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4490")
-    joined = gpd.sjoin(points, county_grids[["grid_code", "geometry"]], predicate="within",
-                       how="left")
+    joined = gpd.sjoin(
+        points, county_grids[["grid_code", "geometry"]], predicate="within", how="left"
+    )
     assert joined.index.is_unique  # within: at most one grid per point
     theirs = joined["grid_code"].astype(object).where(joined["grid_code"].notna(), None)
 
@@ -373,8 +389,13 @@ def test_canonical_village_name(raw: object, canonical: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "canonical"),
-    [("金山镇", "金山镇"), ("金山镇人民政府", "金山镇"), ("凤翔街道办事处", "凤翔街道"),
-     ("凤翔街办", "凤翔街道"), ("\u3000金山镇 ", "金山镇")],
+    [
+        ("金山镇", "金山镇"),
+        ("金山镇人民政府", "金山镇"),
+        ("凤翔街道办事处", "凤翔街道"),
+        ("凤翔街办", "凤翔街道"),
+        ("\u3000金山镇 ", "金山镇"),
+    ],
 )
 def test_canonical_township_name(raw: str, canonical: str) -> None:
     assert canonical_township_name(raw) == canonical
@@ -412,9 +433,11 @@ ADDRESS_CASES = [
 
 
 def test_match_addresses_variants(units: gpd.GeoDataFrame) -> None:
-    rows = pd.DataFrame([case[0] for case in ADDRESS_CASES],
-                        columns=["township", "village", "address"],
-                        index=pd.RangeIndex(100, 100 + len(ADDRESS_CASES)))
+    rows = pd.DataFrame(
+        [case[0] for case in ADDRESS_CASES],
+        columns=["township", "village", "address"],
+        index=pd.RangeIndex(100, 100 + len(ADDRESS_CASES)),
+    )
     matched = match_addresses(rows, units)
     assert list(matched.columns) == ["village_code", "how"]
     assert matched.index.equals(rows.index)
@@ -423,8 +446,11 @@ def test_match_addresses_variants(units: gpd.GeoDataFrame) -> None:
         for code, how in zip(matched["village_code"], matched["how"], strict=True)
     ]
     expected = [case[1] for case in ADDRESS_CASES]
-    mismatched = [(case[0], got, want) for case, got, want in
-                  zip(ADDRESS_CASES, found, expected, strict=True) if got != want]
+    mismatched = [
+        (case[0], got, want)
+        for case, got, want in zip(ADDRESS_CASES, found, expected, strict=True)
+        if got != want
+    ]
     assert not mismatched
     assert set(matched["how"].dropna()) <= set(MATCH_METHODS)
 
@@ -463,39 +489,48 @@ def enterprise_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
 
 def test_assign_cases(assigner: TerritorialAssigner) -> None:
     inside_a = (XS[0] + 0.5 * STEP, YS[0] + 0.5 * STEP)
-    rows = enterprise_frame([
-        # 0: a point in A, declaring its own village
-        {"lon": inside_a[0], "lat": inside_a[1], "township": "金山镇", "village": "红星村"},
-        # 1: a point in A, declaring 光明村: placed in A, flagged
-        {"lon": inside_a[0], "lat": inside_a[1], "township": "金山镇", "village": "光明村"},
-        # 2: no coordinates, single-grid village 新华社区 -> E by address
-        {"township": "金山镇", "village": "新华居委会"},
-        # 3: no coordinates, 光明村 has two grids -> needs coordinates
-        {"township": "金山镇", "village": "光明村"},
-        # 4: no coordinates, unknown village
-        {"township": "金山镇", "village": "无名村", "address": "无"},
-        # 5: outside every grid, declaring 光明村: never moved there
-        {"lon": 106.0, "lat": 38.0, "township": "金山镇", "village": "光明村"},
-        # 6: on the vertex B, C, D: the smallest code (B)
-        {"lon": XS[2], "lat": Y_HALF},
-        # 7: no coordinates, found in the address text
-        {"address": "贺兰县河东乡红星村五组"},
-    ])
+    rows = enterprise_frame(
+        [
+            # 0: a point in A, declaring its own village
+            {"lon": inside_a[0], "lat": inside_a[1], "township": "金山镇", "village": "红星村"},
+            # 1: a point in A, declaring 光明村: placed in A, flagged
+            {"lon": inside_a[0], "lat": inside_a[1], "township": "金山镇", "village": "光明村"},
+            # 2: no coordinates, single-grid village 新华社区 -> E by address
+            {"township": "金山镇", "village": "新华居委会"},
+            # 3: no coordinates, 光明村 has two grids -> needs coordinates
+            {"township": "金山镇", "village": "光明村"},
+            # 4: no coordinates, unknown village
+            {"township": "金山镇", "village": "无名村", "address": "无"},
+            # 5: outside every grid, declaring 光明村: never moved there
+            {"lon": 106.0, "lat": 38.0, "township": "金山镇", "village": "光明村"},
+            # 6: on the vertex B, C, D: the smallest code (B)
+            {"lon": XS[2], "lat": Y_HALF},
+            # 7: no coordinates, found in the address text
+            {"address": "贺兰县河东乡红星村五组"},
+        ]
+    )
     rows.index = pd.Index([10, 11, 12, 13, 14, 15, 16, 17])
     result = assigner.assign(rows)
     assert list(result.columns) == list(ASSIGNMENT_COLUMNS)
     assert result.index.equals(rows.index)
     got = result.astype(object).where(result.notna(), None)
 
-    assert got.loc[10, ["grid_code", "method", "located_village", "declared_village"]].tolist() \
-        == [CODE["A"], "spatial", RED_STAR, RED_STAR]
+    assert got.loc[10, ["grid_code", "method", "located_village", "declared_village"]].tolist() == [
+        CODE["A"],
+        "spatial",
+        RED_STAR,
+        RED_STAR,
+    ]
     assert not got.loc[10, "mismatch"]
     assert got.loc[11, "grid_code"] == CODE["A"]
     assert got.loc[11, "declared_village"] == BRIGHT
     assert got.loc[11, "mismatch"]
 
-    assert got.loc[12, ["grid_code", "method", "declared_how"]].tolist() == \
-        [CODE["E"], "address", "names"]
+    assert got.loc[12, ["grid_code", "method", "declared_how"]].tolist() == [
+        CODE["E"],
+        "address",
+        "names",
+    ]
     assert got.loc[12, "reason"] is None
 
     assert got.loc[13, "grid_code"] is None
@@ -514,8 +549,11 @@ def test_assign_cases(assigner: TerritorialAssigner) -> None:
     assert not got.loc[15, "mismatch"]
 
     assert got.loc[16, "grid_code"] == CODE["B"]
-    assert got.loc[17, ["grid_code", "method", "declared_how"]].tolist() == \
-        [CODE["F"], "address", "address_text"]
+    assert got.loc[17, ["grid_code", "method", "declared_how"]].tolist() == [
+        CODE["F"],
+        "address",
+        "address_text",
+    ]
     assert not result["mismatch"].loc[[12, 13, 14, 15, 16, 17]].any()
 
 
@@ -530,10 +568,12 @@ def test_unusable_coordinates_are_named(assigner: TerritorialAssigner) -> None:
 def test_point_in_village_without_grid(units: gpd.GeoDataFrame) -> None:
     without_f = box_grids()
     without_f = without_f[without_f["label"] != "F"]
-    rows = enterprise_frame([
-        {"lon": XS[4] + 0.5 * STEP, "lat": Y_HALF},
-        {"township": "河东乡", "village": "红星村"},
-    ])
+    rows = enterprise_frame(
+        [
+            {"lon": XS[4] + 0.5 * STEP, "lat": Y_HALF},
+            {"township": "河东乡", "village": "红星村"},
+        ]
+    )
     result = assign_territorial(rows, without_f, units)
     assert result["reason_code"].tolist() == ["outside_grids", "village_without_grid"]
     assert "位于红星村 (640122201203)，该村尚无网格" in result["reason"].iloc[0]
@@ -543,34 +583,39 @@ def test_point_in_village_without_grid(units: gpd.GeoDataFrame) -> None:
 def test_chunks_give_the_same_result(assigner: TerritorialAssigner) -> None:
     rng = np.random.default_rng(2)
     count = 400
-    rows = enterprise_frame([
-        {"lon": x, "lat": y, "township": t, "village": v}
-        for x, y, t, v in zip(
-            rng.uniform(XS[0] - STEP, XS[5] + STEP, count),
-            rng.uniform(YS[0] - STEP, YS[2] + STEP, count),
-            rng.choice(["金山镇", "河东乡", None], count),
-            rng.choice(["红星村", "光明村", "新华社区", None], count),
-            strict=True,
-        )
-    ])
+    rows = enterprise_frame(
+        [
+            {"lon": x, "lat": y, "township": t, "village": v}
+            for x, y, t, v in zip(
+                rng.uniform(XS[0] - STEP, XS[5] + STEP, count),
+                rng.uniform(YS[0] - STEP, YS[2] + STEP, count),
+                rng.choice(["金山镇", "河东乡", None], count),
+                rng.choice(["红星村", "光明村", "新华社区", None], count),
+                strict=True,
+            )
+        ]
+    )
     rows.loc[rows.index % 7 == 0, ["lon", "lat"]] = np.nan
     whole = assigner.assign(rows)
-    chunks = pd.concat([assigner.assign(rows.iloc[i:i + 64]) for i in range(0, count, 64)])
+    chunks = pd.concat([assigner.assign(rows.iloc[i : i + 64]) for i in range(0, count, 64)])
     pd.testing.assert_frame_equal(whole, chunks)
 
 
 _LON = st.one_of(st.just(math.nan), st.floats(XS[0] - STEP, XS[5] + STEP), _VERTEX_X)
 _LAT = st.one_of(st.just(math.nan), st.floats(YS[0] - STEP, YS[2] + STEP), _VERTEX_Y)
-_ROW = st.fixed_dictionaries({
-    "lon": _LON,
-    "lat": _LAT,
-    "township": st.sampled_from([None, "", "金山镇", "金山", "河东乡", "不存在镇"]),
-    "village": st.sampled_from(
-        [None, "", "红星村", "红星村委会", "光明村", "新华居委会", "无名村"]
-    ),
-    "address": st.one_of(st.none(), st.sampled_from(["金山镇光明村3组", "红星村", "无"]),
-                         st.text(max_size=12)),
-})
+_ROW = st.fixed_dictionaries(
+    {
+        "lon": _LON,
+        "lat": _LAT,
+        "township": st.sampled_from([None, "", "金山镇", "金山", "河东乡", "不存在镇"]),
+        "village": st.sampled_from(
+            [None, "", "红星村", "红星村委会", "光明村", "新华居委会", "无名村"]
+        ),
+        "address": st.one_of(
+            st.none(), st.sampled_from(["金山镇光明村3组", "红星村", "无"]), st.text(max_size=12)
+        ),
+    }
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -586,7 +631,7 @@ def test_every_row_has_exactly_one_outcome(rows: list[dict[str, object]]) -> Non
     assert (placed ^ explained).all()  # exactly one of the two
     assert result["method"].notna().equals(placed)
     assert result["reason_code"].notna().equals(explained)
-    assert set(result["reason_code"].dropna()) <= set(REASON_CODES)
+    assert set(result["reason_code"].dropna()) <= set(REASON_LABELS)
     assert set(result["method"].dropna()) <= {"spatial", "address"}
     assert set(result["grid_code"].dropna()) <= set(CODE.values())
     has_point = frame["lon"].notna() & frame["lat"].notna()
@@ -610,15 +655,24 @@ def test_placement_grids_pick_base_and_undivided_villages() -> None:
     base = box_grids().assign(kind="territorial", level="base")
     base = base[base["admin_code"] != BRIGHT]  # 光明村 not divided yet
     village_level = gpd.GeoDataFrame(
-        {"grid_code": [RED_STAR + "0000", BRIGHT + "0000"], "kind": "territorial",
-         "level": "village", "admin_code": [RED_STAR, BRIGHT]},
+        {
+            "grid_code": [RED_STAR + "0000", BRIGHT + "0000"],
+            "kind": "territorial",
+            "level": "village",
+            "admin_code": [RED_STAR, BRIGHT],
+        },
         geometry=[shapely.box(XS[0], YS[0], XS[2], YS[1]), shapely.box(XS[2], YS[0], XS[4], YS[1])],
         crs="EPSG:4490",
     )
     sector = gpd.GeoDataFrame(
-        {"grid_code": ["640122000901001X"], "kind": "sector", "level": "base",
-         "admin_code": [None]},
-        geometry=[shapely.box(XS[0], YS[0], XS[5], YS[2])], crs="EPSG:4490",
+        {
+            "grid_code": ["640122000901001X"],
+            "kind": "sector",
+            "level": "base",
+            "admin_code": [None],
+        },
+        geometry=[shapely.box(XS[0], YS[0], XS[5], YS[2])],
+        crs="EPSG:4490",
     )
     layer = pd.concat([village_level, sector, base], ignore_index=True)
     chosen = placement_grids(layer)
@@ -643,18 +697,21 @@ def test_bad_inputs(grids: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> None:
 
 
 def test_mismatch_report_on_boxes(assigner: TerritorialAssigner, units: gpd.GeoDataFrame) -> None:
-    rows = enterprise_frame([
-        {"lon": XS[0] + 0.5 * STEP, "lat": Y_HALF, "village": "光明村", "name": "甲厂"},
-        {"lon": XS[3], "lat": YS[0] + 0.25 * STEP, "village": "光明村", "name": "乙厂"},
-    ])
+    rows = enterprise_frame(
+        [
+            {"lon": XS[0] + 0.5 * STEP, "lat": Y_HALF, "village": "光明村", "name": "甲厂"},
+            {"lon": XS[3], "lat": YS[0] + 0.25 * STEP, "village": "光明村", "name": "乙厂"},
+        ]
+    )
     report = mismatch_report(assigner.assign(rows), rows, units)
     assert list(report.columns) == list(MISMATCH_COLUMNS)
     assert report["name"].tolist() == ["甲厂"]
     first = report.iloc[0]
     assert (first["declared_village_name"], first["located_village_name"]) == ("光明村", "红星村")
     # 1.5 box widths of longitude at 38.5°N: about 1,305 m.
-    assert first["distance_m"] == pytest.approx(1.5 * STEP * 111_320 * math.cos(math.radians(38.5)),
-                                                rel=0.01)
+    assert first["distance_m"] == pytest.approx(
+        1.5 * STEP * 111_320 * math.cos(math.radians(38.5)), rel=0.01
+    )
 
 
 # --------------------------------------------------------------------------
@@ -676,20 +733,28 @@ def demo() -> dict[str, object]:
     big = grids[grids["admin_code"] == BIG_VILLAGE].geometry.iloc[0]
     minx, miny, maxx, maxy = big.bounds
     cuts = np.linspace(minx, maxx, 4)
-    strips = [shapely.intersection(big, shapely.box(a, miny, b, maxy))
-              for a, b in itertools.pairwise(cuts)]
+    strips = [
+        shapely.intersection(big, shapely.box(a, miny, b, maxy))
+        for a, b in itertools.pairwise(cuts)
+    ]
     big_grids = gpd.GeoDataFrame(
-        {"admin_code": BIG_VILLAGE,
-         "grid_code": [f"{BIG_VILLAGE}{k:03d}0" for k in range(1, 4)]},
-        geometry=strips, crs="EPSG:4490",
+        {"admin_code": BIG_VILLAGE, "grid_code": [f"{BIG_VILLAGE}{k:03d}0" for k in range(1, 4)]},
+        geometry=strips,
+        crs="EPSG:4490",
     )
     grids = pd.concat([grids[grids["admin_code"] != BIG_VILLAGE], big_grids], ignore_index=True)
     ledger = read_ledger(folder / "enterprises.xlsx").enterprises
     truth = pd.read_csv(folder / "enterprises_truth.csv", dtype={"village_code": str})
     faults = json.loads((folder / "ledger_faults.json").read_text(encoding="utf-8"))
     assigned = assign_territorial(ledger, gpd.GeoDataFrame(grids, crs="EPSG:4490"), units)
-    return {"units": units, "ledger": ledger, "truth": truth, "faults": faults,
-            "assigned": assigned, "big_grids": big_grids}
+    return {
+        "units": units,
+        "ledger": ledger,
+        "truth": truth,
+        "faults": faults,
+        "assigned": assigned,
+        "big_grids": big_grids,
+    }
 
 
 def test_demo_rows_land_in_their_true_village(demo: dict[str, object]) -> None:
@@ -698,8 +763,9 @@ def test_demo_rows_land_in_their_true_village(demo: dict[str, object]) -> None:
     truth: pd.DataFrame = demo["truth"]  # type: ignore[assignment]
     faults: dict[str, list[int]] = demo["faults"]  # type: ignore[assignment]
     grid_village = assigned["grid_code"].str[:12]
-    frame = pd.DataFrame({"row": ledger["row"], "village": grid_village,
-                          "method": assigned["method"]})
+    frame = pd.DataFrame(
+        {"row": ledger["row"], "village": grid_village, "method": assigned["method"]}
+    )
     frame = frame.merge(truth, left_on="row", right_on="序号", validate="one_to_one")
     # Rows without a true village (moved outside the county) and the row
     # without coordinates in the big village are not placed.

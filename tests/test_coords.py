@@ -78,8 +78,14 @@ def test_returns_float64_arrays_of_input_shape():
 
 @pytest.mark.parametrize(
     "function",
-    ["wgs84_to_gcj02", "gcj02_to_wgs84", "gcj02_to_bd09", "bd09_to_gcj02",
-     "wgs84_to_bd09", "bd09_to_wgs84"],
+    [
+        "wgs84_to_gcj02",
+        "gcj02_to_wgs84",
+        "gcj02_to_bd09",
+        "bd09_to_gcj02",
+        "wgs84_to_bd09",
+        "bd09_to_wgs84",
+    ],
 )
 def test_nan_in_nan_out(function):
     lon, lat = getattr(coords, function)([np.nan, 106.2, 106.2], [38.4, np.nan, 38.4])
@@ -137,12 +143,26 @@ def test_bd09_round_trip_property(lon, lat):
 @pytest.mark.parametrize(
     ("alias", "canonical"),
     [
-        ("WGS-84", "wgs84"), ("wgs84", "wgs84"), ("WGS 84", "wgs84"), (4326, "wgs84"),
-        ("EPSG:4326", "wgs84"), (4326.0, "wgs84"), ("\uff37\uff27\uff33\uff18\uff14", "wgs84"),
-        ("CGCS2000", "cgcs2000"), ("4490", "cgcs2000"), ("epsg:4490", "cgcs2000"),
-        ("GCJ-02", "gcj02"), ("gcj02", "gcj02"), ("火星", "gcj02"), ("高德", "gcj02"),
-        ("腾讯地图", "gcj02"), ("Amap", "gcj02"),
-        ("BD-09", "bd09"), ("bd09ll", "bd09"), ("百度", "bd09"), (" Baidu ", "bd09"),
+        ("WGS-84", "wgs84"),
+        ("wgs84", "wgs84"),
+        ("WGS 84", "wgs84"),
+        (4326, "wgs84"),
+        ("EPSG:4326", "wgs84"),
+        (4326.0, "wgs84"),
+        ("\uff37\uff27\uff33\uff18\uff14", "wgs84"),
+        ("CGCS2000", "cgcs2000"),
+        ("4490", "cgcs2000"),
+        ("epsg:4490", "cgcs2000"),
+        ("GCJ-02", "gcj02"),
+        ("gcj02", "gcj02"),
+        ("火星", "gcj02"),
+        ("高德", "gcj02"),
+        ("腾讯地图", "gcj02"),
+        ("Amap", "gcj02"),
+        ("BD-09", "bd09"),
+        ("bd09ll", "bd09"),
+        ("百度", "bd09"),
+        (" Baidu ", "bd09"),
     ],
 )
 def test_normalise_system_name(alias, canonical):

@@ -9,10 +9,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from click.testing import CliRunner, Result
-from conftest import file_digest, folder_listing
+from conftest import file_digest, folder_listing, run
 
-from gridgis.cli.main import cli
 from gridgis.codes import GridCode, default_scheme
 from gridgis.errors import InputDataError
 from gridgis.io.roster import read_roster
@@ -57,8 +55,15 @@ def admin() -> pd.DataFrame:
             "code": ["640122", "640122100", "640122101", HONGXING, XINHUA, HEDONG, LIGANG_HONGXING],
             "name": ["贺兰县", "金山镇", "立岗镇", "红星村", "新华村", "河东村", "红星村"],
             "level": ["county", "township", "township", "village", "village", "village", "village"],
-            "parent_code": [None, "640122", "640122", "640122100", "640122100", "640122100",
-                            "640122101"],
+            "parent_code": [
+                None,
+                "640122",
+                "640122",
+                "640122100",
+                "640122100",
+                "640122100",
+                "640122101",
+            ],
         }
     )
 
@@ -66,20 +71,44 @@ def admin() -> pd.DataFrame:
 @pytest.fixture
 def grids() -> pd.DataFrame:
     rows = [
-        {"grid_code": base(village, sequence), "kind": "territorial", "level": "base",
-         "admin_code": village, "department": None}
+        {
+            "grid_code": base(village, sequence),
+            "kind": "territorial",
+            "level": "base",
+            "admin_code": village,
+            "department": None,
+        }
         for village, count in GRIDS_PER_VILLAGE.items()
         for sequence in range(1, count + 1)
     ]
     rows += [
-        {"grid_code": GridCode.for_level(village).format(), "kind": "territorial",
-         "level": "village", "admin_code": village, "department": None}
+        {
+            "grid_code": GridCode.for_level(village).format(),
+            "kind": "territorial",
+            "level": "village",
+            "admin_code": village,
+            "department": None,
+        }
         for village in GRIDS_PER_VILLAGE
     ]
-    rows.append({"grid_code": GridCode.for_level("640122100").format(), "kind": "territorial",
-                 "level": "township", "admin_code": "640122100", "department": None})
-    rows.append({"grid_code": SECTOR_1, "kind": "sector", "level": "county",
-                 "admin_code": "640122", "department": 1})
+    rows.append(
+        {
+            "grid_code": GridCode.for_level("640122100").format(),
+            "kind": "territorial",
+            "level": "township",
+            "admin_code": "640122100",
+            "department": None,
+        }
+    )
+    rows.append(
+        {
+            "grid_code": SECTOR_1,
+            "kind": "sector",
+            "level": "county",
+            "admin_code": "640122",
+            "department": 1,
+        }
+    )
     return pd.DataFrame(rows)
 
 
@@ -164,9 +193,9 @@ def test_reader_knows_header_aliases(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     person = read_roster(path).people.iloc[0]
-    assert person[["name", "role", "township", "village", "grid_code", "department", "phone"]
-                  ].tolist() == ["王五", "网格员", "金山镇", "红星村", "640 122 100 201 0015",
-                                 None, "139"]
+    assert person[
+        ["name", "role", "township", "village", "grid_code", "department", "phone"]
+    ].tolist() == ["王五", "网格员", "金山镇", "红星村", "640 122 100 201 0015", None, "139"]
 
 
 def test_reader_missing_header_lists_what_it_found(tmp_path: Path) -> None:
@@ -191,8 +220,9 @@ def test_reader_missing_header_lists_what_it_found(tmp_path: Path) -> None:
         ("header.csv", "姓名,角色\n".encode(), "no people below the header"),
     ],
 )
-def test_reader_refuses_bad_files(tmp_path: Path, name: str, content: bytes | None,
-                                  message: str) -> None:
+def test_reader_refuses_bad_files(
+    tmp_path: Path, name: str, content: bytes | None, message: str
+) -> None:
     path = tmp_path / name
     if content is not None:
         path.write_bytes(content)
@@ -244,11 +274,21 @@ def test_every_place_level_resolves(admin, grids) -> None:
     assert built.problems.empty, built.problems
     staff = built.staff.set_index("name")
     assert staff["place_level"].to_dict() == {
-        "甲": "grid", "乙": "village", "丙": "township", "丁": "department",
-        "戊": "village", "己": "department", "庚": "village", "辛华": "village",
+        "甲": "grid",
+        "乙": "village",
+        "丙": "township",
+        "丁": "department",
+        "戊": "village",
+        "己": "department",
+        "庚": "village",
+        "辛华": "village",
     }
     assert staff.loc["甲", ["grid_code", "village_code", "township_code", "village"]].tolist() == [
-        base(HONGXING, 2), HONGXING, "640122100", "红星村"]
+        base(HONGXING, 2),
+        HONGXING,
+        "640122100",
+        "红星村",
+    ]
     assert staff.loc["乙", ["village_code", "township"]].tolist() == [HONGXING, "金山镇"]
     assert staff.loc["丙", "township_code"] == "640122100"
     assert staff.loc[["丁", "己"], "department_number"].tolist() == [1, 1]
@@ -266,10 +306,10 @@ def mistyped(code: str) -> str:
 
 def test_bad_rows_are_listed_with_their_row_and_reason(admin, grids) -> None:
     people = roster(
-        {"name": "甲", "role": "网格员", "township": "金山镇", "village": "红星村"},   # row 2 ok
-        {"name": "乙", "role": "网格元", "township": "金山镇", "village": "红星村"},   # 3
-        {"name": "丙", "role": "网格员", "township": "金山镇", "village": "红心村"},   # 4
-        {"name": None, "role": "网格员", "township": "金山镇", "village": "红星村"},   # 5
+        {"name": "甲", "role": "网格员", "township": "金山镇", "village": "红星村"},  # row 2 ok
+        {"name": "乙", "role": "网格元", "township": "金山镇", "village": "红星村"},  # 3
+        {"name": "丙", "role": "网格员", "township": "金山镇", "village": "红心村"},  # 4
+        {"name": None, "role": "网格员", "township": "金山镇", "village": "红星村"},  # 5
         {"name": "甲", "role": "网格员", "township": "金山", "village": "红星村委会"},  # 6 = 2
         {"name": "丁", "role": "网格员", "village": "红星村"},  # 7: two 红星村 in the county
         {"name": "戊", "role": "网格员", "grid_code": mistyped(base(HONGXING, 1))},  # 8
@@ -282,9 +322,17 @@ def test_bad_rows_are_listed_with_their_row_and_reason(admin, grids) -> None:
     built = build(people, admin, grids)
     problems = built.problems.set_index("row")
     assert problems["kind"].to_dict() == {
-        3: "unknown_role", 4: "unknown_village", 5: "missing_name", 6: "duplicate",
-        7: "unknown_village", 8: "invalid_grid_code", 9: "unknown_grid",
-        10: "township_mismatch", 11: "unknown_department", 12: "no_place", 13: "missing_role",
+        3: "unknown_role",
+        4: "unknown_village",
+        5: "missing_name",
+        6: "duplicate",
+        7: "unknown_village",
+        8: "invalid_grid_code",
+        9: "unknown_grid",
+        10: "township_mismatch",
+        11: "unknown_department",
+        12: "no_place",
+        13: "missing_role",
     }
     assert problems.loc[6, "detail"] == "same name, phone, role and place as row 2"
     assert "bad check character" in problems.loc[8, "detail"]
@@ -301,19 +349,48 @@ def test_bad_rows_are_listed_with_their_row_and_reason(admin, grids) -> None:
 
 
 def test_staff_id_is_stable_across_spelling_and_order(admin, grids) -> None:
-    first = build(roster(
-        {"name": "甲", "role": "网格员", "township": "金山镇", "village": "红星村", "phone": "139"},
-        {"name": "乙", "role": "网格长", "township": "金山镇", "village": "红星村"},
-    ), admin, grids).staff
-    second = build(roster(
-        {"name": "乙", "role": "网格长", "township": "金山", "village": "红星村民委员会"},
-        {"name": "甲 ", "role": "网格管理员", "village": "红星村委会", "township": "金山",
-         "phone": "1 39"},
-    ), admin, grids).staff
+    first = build(
+        roster(
+            {
+                "name": "甲",
+                "role": "网格员",
+                "township": "金山镇",
+                "village": "红星村",
+                "phone": "139",
+            },
+            {"name": "乙", "role": "网格长", "township": "金山镇", "village": "红星村"},
+        ),
+        admin,
+        grids,
+    ).staff
+    second = build(
+        roster(
+            {"name": "乙", "role": "网格长", "township": "金山", "village": "红星村民委员会"},
+            {
+                "name": "甲 ",
+                "role": "网格管理员",
+                "village": "红星村委会",
+                "township": "金山",
+                "phone": "1 39",
+            },
+        ),
+        admin,
+        grids,
+    ).staff
     assert sorted(first["staff_id"]) == sorted(second["staff_id"])
-    moved = build(roster(
-        {"name": "甲", "role": "网格员", "township": "金山镇", "village": "新华村", "phone": "139"},
-    ), admin, grids).staff
+    moved = build(
+        roster(
+            {
+                "name": "甲",
+                "role": "网格员",
+                "township": "金山镇",
+                "village": "新华村",
+                "phone": "139",
+            },
+        ),
+        admin,
+        grids,
+    ).staff
     assert moved["staff_id"].iloc[0] not in set(first["staff_id"])
 
 
@@ -323,18 +400,22 @@ def test_staff_id_is_stable_across_spelling_and_order(admin, grids) -> None:
 
 
 def test_members_are_shared_by_a_villages_grids(admin, grids) -> None:
-    staff = build(roster(
-        # 红星村: 2 village members over 3 grids, 1 more named with grid 1.
-        {"name": "甲", "role": "网格员", "township": "金山镇", "village": "红星村"},
-        {"name": "乙", "role": "网格员", "township": "金山镇", "village": "红星村"},
-        {"name": "丙", "role": "网格员", "grid_code": base(HONGXING, 1)},
-        # 河东村: 1 village member over 2 grids, and a grid head (not a member).
-        {"name": "丁", "role": "网格员", "township": "金山镇", "village": "河东村"},
-        {"name": "戊", "role": "网格长", "grid_code": base(HEDONG, 1)},
-        # Township and department members serve no base grid.
-        {"name": "己", "role": "网格员", "township": "金山镇"},
-        {"name": "庚", "role": "网格员", "department": "县应急管理局"},
-    ), admin, grids).staff
+    staff = build(
+        roster(
+            # 红星村: 2 village members over 3 grids, 1 more named with grid 1.
+            {"name": "甲", "role": "网格员", "township": "金山镇", "village": "红星村"},
+            {"name": "乙", "role": "网格员", "township": "金山镇", "village": "红星村"},
+            {"name": "丙", "role": "网格员", "grid_code": base(HONGXING, 1)},
+            # 河东村: 1 village member over 2 grids, and a grid head (not a member).
+            {"name": "丁", "role": "网格员", "township": "金山镇", "village": "河东村"},
+            {"name": "戊", "role": "网格长", "grid_code": base(HEDONG, 1)},
+            # Township and department members serve no base grid.
+            {"name": "己", "role": "网格员", "township": "金山镇"},
+            {"name": "庚", "role": "网格员", "department": "县应急管理局"},
+        ),
+        admin,
+        grids,
+    ).staff
     members = members_per_grid(staff, grids)
     assert {code: round(count, 2) for code, count in members.items()} == {
         base(HONGXING, 1): 1.67,
@@ -349,25 +430,30 @@ def test_members_are_shared_by_a_villages_grids(admin, grids) -> None:
 
 
 def test_members_of_retired_grids_are_not_counted(admin, grids, caplog) -> None:
-    staff = build(roster({"name": "甲", "role": "网格员", "grid_code": base(XINHUA, 1)}),
-                  admin, grids).staff
+    staff = build(
+        roster({"name": "甲", "role": "网格员", "grid_code": base(XINHUA, 1)}), admin, grids
+    ).staff
     redivided = grids[grids["grid_code"] != base(XINHUA, 1)]
     assert members_per_grid(staff, redivided) == {}
     assert "no longer current" in caplog.text
 
 
 def test_responsibilities_per_grid(admin, grids) -> None:
-    staff = build(roster(
-        {"name": "甲", "role": "网格员", "township": "金山镇", "village": "红星村"},
-        {"name": "乙", "role": "网格员", "grid_code": base(HONGXING, 1)},
-        {"name": "丙", "role": "网格长", "township": "金山镇", "village": "红星村"},
-        {"name": "丁", "role": "网格安全监管责任人", "township": "金山镇"},
-        {"name": "戊", "role": "网格安全监管责任人", "township": "金山镇", "village": "红星村"},
-        {"name": "己", "role": "挂点领导", "township": "金山镇"},
-        {"name": "庚", "role": "联系负责人", "grid_code": base(HONGXING, 2)},
-        {"name": "辛", "role": "挂点领导", "department": "县应急管理局"},
-        {"name": "壬", "role": "网格员", "department": "县应急管理局"},
-    ), admin, grids).staff
+    staff = build(
+        roster(
+            {"name": "甲", "role": "网格员", "township": "金山镇", "village": "红星村"},
+            {"name": "乙", "role": "网格员", "grid_code": base(HONGXING, 1)},
+            {"name": "丙", "role": "网格长", "township": "金山镇", "village": "红星村"},
+            {"name": "丁", "role": "网格安全监管责任人", "township": "金山镇"},
+            {"name": "戊", "role": "网格安全监管责任人", "township": "金山镇", "village": "红星村"},
+            {"name": "己", "role": "挂点领导", "township": "金山镇"},
+            {"name": "庚", "role": "联系负责人", "grid_code": base(HONGXING, 2)},
+            {"name": "辛", "role": "挂点领导", "department": "县应急管理局"},
+            {"name": "壬", "role": "网格员", "department": "县应急管理局"},
+        ),
+        admin,
+        grids,
+    ).staff
     table = responsibilities(staff, grids).set_index("grid_code")
     assert list(table.columns) == ["kind", *ROLES]
     assert len(table) == sum(GRIDS_PER_VILLAGE.values()) + 1  # base grids + the sector grid
@@ -391,12 +477,22 @@ def test_capacity_uses_roster_members(admin, grids) -> None:
     rules = load_rules()
     grid = base(HEDONG, 1)
     # Load 36 (9 x 较大): over the default 1 x 30, within 2 x 30.
-    placed = pd.DataFrame({"enterprise_id": [f"E{i}" for i in range(9)], "grid_code": grid,
-                           "risk": "较大", "department": 1})
-    staff = build(roster(
-        {"name": "甲", "role": "网格员", "grid_code": grid},
-        {"name": "乙", "role": "网格员", "grid_code": grid, "phone": "139"},
-    ), admin, grids).staff
+    placed = pd.DataFrame(
+        {
+            "enterprise_id": [f"E{i}" for i in range(9)],
+            "grid_code": grid,
+            "risk": "较大",
+            "department": 1,
+        }
+    )
+    staff = build(
+        roster(
+            {"name": "甲", "role": "网格员", "grid_code": grid},
+            {"name": "乙", "role": "网格员", "grid_code": grid, "phone": "139"},
+        ),
+        admin,
+        grids,
+    ).staff
     members = members_per_grid(staff, grids)
     assert members == {grid: 2.0}
 
@@ -407,23 +503,39 @@ def test_capacity_uses_roster_members(admin, grids) -> None:
     assert row["capacity"] == 2 * rules.capacity_per_member
     assert len(with_roster.moves) == 0
     assert default.grids.iloc[0][["members", "members_source", "capacity"]].tolist() == [
-        rules.members_per_grid, "default", rules.members_per_grid * rules.capacity_per_member]
+        rules.members_per_grid,
+        "default",
+        rules.members_per_grid * rules.capacity_per_member,
+    ]
     assert len(default.moves) == 2  # 36 - 30 = 6 needs two units of weight 4
     assert len(with_roster.moves) < len(default.moves)
 
 
 def test_a_shared_member_counts_and_a_grid_without_one_gets_the_default(admin, grids) -> None:
     rules = load_rules()
-    staff = build(roster(
-        {"name": "甲", "role": "网格员", "township": "金山镇", "village": "河东村"},
-    ), admin, grids).staff
-    placed = pd.DataFrame({"enterprise_id": ["a", "b"], "grid_code": [base(HEDONG, 2),
-                           base(XINHUA, 1)], "risk": "低", "department": 1})
+    staff = build(
+        roster(
+            {"name": "甲", "role": "网格员", "township": "金山镇", "village": "河东村"},
+        ),
+        admin,
+        grids,
+    ).staff
+    placed = pd.DataFrame(
+        {
+            "enterprise_id": ["a", "b"],
+            "grid_code": [base(HEDONG, 2), base(XINHUA, 1)],
+            "risk": "低",
+            "department": 1,
+        }
+    )
     result = capacity_match(placed, members_per_grid(staff, grids), rules).grids
     result = result.set_index("grid_code")[["members", "members_source", "capacity"]]
     assert result.loc[base(HEDONG, 2)].tolist() == [0.5, "roster", 0.5 * rules.capacity_per_member]
     assert result.loc[base(XINHUA, 1)].tolist() == [
-        rules.members_per_grid, "default", rules.members_per_grid * rules.capacity_per_member]
+        rules.members_per_grid,
+        "default",
+        rules.members_per_grid * rules.capacity_per_member,
+    ]
 
 
 # --------------------------------------------------------------------------
@@ -431,29 +543,13 @@ def test_a_shared_member_counts_and_a_grid_without_one_gets_the_default(admin, g
 # --------------------------------------------------------------------------
 
 
-def run(*args: object) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
 DEMO_ROSTER = DEMO_DIR / "staff.xlsx"
 
 
-@pytest.fixture(scope="module")
-def divided(tmp_path_factory: pytest.TempPathFactory, demo_project_template: Path) -> Path:
-    """The demo county divided by households (at most 300), with its ledger imported."""
-    project = tmp_path_factory.mktemp("staff") / "helan.gpkg"
-    shutil.copyfile(demo_project_template, project)
-    result = run("divide", project, "--by", "households", "--max-load", "300")
-    assert result.exit_code == 0, result.output
-    result = run("enterprises", "import", project, DEMO_DIR / "enterprises.xlsx")
-    assert result.exit_code == 0, result.output
-    return project
-
-
 @pytest.fixture
-def project(divided: Path, tmp_path: Path) -> Path:
+def project(demo_divided: Path, tmp_path: Path) -> Path:
     path = tmp_path / "helan.gpkg"
-    shutil.copyfile(divided, path)
+    shutil.copyfile(demo_divided, path)
     return path
 
 

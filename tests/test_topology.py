@@ -6,7 +6,8 @@ import shapely
 from conftest import box_villages
 
 from gridgis.admin import build_admin_units
-from gridgis.topology import ROUNDING_NOISE_M, check_admin_units, width
+from gridgis.rounding_noise import ROUNDING_NOISE_M, width
+from gridgis.topology import check_admin_units
 
 X0, Y0, STEP = 106.20, 38.50, 0.01
 
@@ -111,13 +112,34 @@ def test_bend_of_the_border_inside_one_village_is_no_gap() -> None:
     def polygon(points: list[tuple[float, float]]) -> shapely.Polygon:
         return shapely.Polygon([(X0 + x / east, Y0 + y / north) for x, y in points])
 
-    villages = box_villages().iloc[:2].assign(
-        geometry=[
-            polygon([meet, (-21.221989, -9.120924), (-25, 0), (-17.67767, 17.67767), (0, 25),
-                     inland]),
-            polygon([bend, meet, inland, (17.67767, 17.67767), (25, 0), (17.67767, -17.67767),
-                     (15.475487, -18.589844)]),
-        ]
+    villages = (
+        box_villages()
+        .iloc[:2]
+        .assign(
+            geometry=[
+                polygon(
+                    [
+                        meet,
+                        (-21.221989, -9.120924),
+                        (-25, 0),
+                        (-17.67767, 17.67767),
+                        (0, 25),
+                        inland,
+                    ]
+                ),
+                polygon(
+                    [
+                        bend,
+                        meet,
+                        inland,
+                        (17.67767, 17.67767),
+                        (25, 0),
+                        (17.67767, -17.67767),
+                        (15.475487, -18.589844),
+                    ]
+                ),
+            ]
+        )
     )
     flagged = shapely.coverage_invalid_edges(villages.geometry.values, gap_width=1 / east)
     assert not shapely.is_empty(flagged[1])

@@ -420,7 +420,7 @@ def _prepare_barriers(
     barriers = _to_cgcs2000(barriers, "the barrier layer")
     geoms = np.asarray(barriers.geometry.values, dtype=object)
     usable = ~(pd.isna(geoms) | shapely.is_empty(geoms))
-    usable &= np.isin(shapely.get_type_id(np.where(usable, geoms, None)), [1, 2, 3, 5, 6, 7])
+    usable[usable] = np.isin(shapely.get_type_id(geoms[usable]), [1, 2, 3, 5, 6, 7])
     tree = shapely.STRtree(villages)
     touched = np.zeros(len(geoms), dtype=bool)
     idx = np.nonzero(usable)[0]

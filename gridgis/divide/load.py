@@ -226,7 +226,10 @@ def village_loads(
         owner = points_to_polygons(xy, villages)
         groups = _group_by_owner(owner, n)
         fields = [LoadField(0.0, xy[g], weights[g]) for g in groups]
-        totals = np.bincount(owner[owner >= 0], weights=weights[owner >= 0], minlength=n)
+        # bincount with weights gives float64 (numpy's stubs say int); astype copies nothing.
+        totals = np.bincount(owner[owner >= 0], weights=weights[owner >= 0], minlength=n).astype(
+            np.float64, copy=False
+        )
         return VillageLoads(fields, totals, notes, load_points.index[owner < 0])
 
     # households

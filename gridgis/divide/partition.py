@@ -3,9 +3,9 @@
 METIS (``pymetis``) splits the unit adjacency graph into ``k`` parts of about
 equal load while minimising the weighted edge cut; with shared edge length as
 edge weight, a small cut means short grid boundaries, i.e. compact grids.
-Measured on this machine (``scripts/bench_divide.py`` and DESIGN.md) it is
-about 100 times faster than spopt's region k-means and balances the load,
-which region k-means does not.
+METIS was chosen on measurement over spopt's max-p and region k-means
+(docs/design.md, "Division"; figures in docs/performance.md): it is far
+faster, and it balances the load, which region k-means does not.
 
 METIS balances only to a tolerance and may return a part in pieces, so two
 repairs follow:
@@ -165,7 +165,8 @@ def _enforce_limit(
 ) -> tuple[NDArray[np.int64], bool]:
     """Move edge units out of parts over their limit; return labels and success."""
     labels = labels.copy()
-    part_load = np.bincount(labels, weights=loads, minlength=k)
+    # bincount with weights gives float64 (numpy's stubs say int); astype copies nothing.
+    part_load = np.bincount(labels, weights=loads, minlength=k).astype(np.float64, copy=False)
     # Each move is one unit; the sum of squared loads strictly drops with
     # every move, and a bound keeps the worst case linear in the unit count.
     for _ in range(4 * graph.n + 100):
@@ -303,7 +304,9 @@ def partition_units(
         for cap in dict.fromkeys([preferred, max_load]):
             limit = _limits(metis_labels, loads, oversized, cap, k_eff)
             labels, ok = _enforce_limit(graph, metis_labels, loads, limit, k_eff)
-            part_load = np.bincount(labels, weights=loads, minlength=k_eff)
+            part_load = np.bincount(labels, weights=loads, minlength=k_eff).astype(
+                np.float64, copy=False
+            )
             worst = float(np.max(part_load / _limits(labels, loads, oversized, max_load, k_eff)))
             if best is None or worst < best[0] or ok:
                 best = (worst, labels, k_eff)
@@ -318,7 +321,7 @@ def partition_units(
     _, labels, k_eff = best
     labels = _relabel_parts(labels)
     k_eff = int(labels.max()) + 1
-    part_load = np.bincount(labels, weights=loads, minlength=k_eff)
+    part_load = np.bincount(labels, weights=loads, minlength=k_eff).astype(np.float64, copy=False)
     return Partition(labels, k_eff, part_load, part_load > max_load * (1 + _EPS))
 
 

@@ -1,4 +1,11 @@
-"""Quality checks of a division: exact tiling, contiguity, balance, compactness."""
+"""Quality checks of a division: exact tiling, contiguity, balance, compactness.
+
+A division is only accepted when its grids tile the village exactly
+(:func:`tiles_exactly`): single polygons, a valid coverage, and by default the
+village's own rings vertex for vertex (:func:`same_rings`), so the areas add
+up in any CRS. :func:`area_error` and :func:`polsby_popper_summary` give the
+numbers reported for every run.
+"""
 
 from __future__ import annotations
 
@@ -50,8 +57,14 @@ def tiles_exactly(
     --------
     >>> import numpy as np
     >>> from shapely import box
-    >>> tiles_exactly(np.array([box(0, 0, 1, 1), box(1, 0, 2, 1)]), box(0, 0, 2, 1))
+    >>> grids = np.array([box(0, 0, 1, 1), box(1, 0, 2, 1)])
+    >>> tiles_exactly(grids, box(0, 0, 2, 1), same_vertices=False)
     True
+
+    The grids add vertices at x = 1 that the village's rings lack:
+
+    >>> tiles_exactly(grids, box(0, 0, 2, 1))
+    False
     """
     grids = np.asarray(grids, dtype=object)
     if len(grids) == 0 or not np.all(shapely.get_type_id(grids) == 3):

@@ -1,9 +1,8 @@
-"""Synthetic barriers and load points for tests and benchmarks.
+"""Synthetic barriers for tests and benchmarks of the division.
 
-Villages come from :func:`gridgis.testing.synthetic_villages`; these
-generators lay a jittered road grid and a meandering river over an outline
-and scatter weighted points over villages. Everything is seeded and
-deterministic.
+Villages come from :func:`gridgis.testing.synthetic_villages`;
+:func:`road_grid` lays a jittered road grid and a meandering river over an
+outline. It is seeded and deterministic.
 """
 
 from __future__ import annotations
@@ -60,44 +59,3 @@ def road_grid(
     kinds = ["road"] * len(lines) + ["river"]
     lines.append(shapely.linestrings(river))
     return gpd.GeoDataFrame({"kind": kinds}, geometry=lines, crs=CGCS2000)
-
-
-def random_points(
-    villages: gpd.GeoDataFrame, n: int, *, seed: int = 0, clustered: float = 0.5
-) -> gpd.GeoDataFrame:
-    """Scatter ``n`` points over villages, partly clustered round village centres.
-
-    Parameters
-    ----------
-    villages : GeoDataFrame
-        Villages, EPSG:4490.
-    n : int
-        Number of points.
-    seed : int, optional
-        Random seed.
-    clustered : float, optional
-        Share of points drawn near a village's centre.
-
-    Returns
-    -------
-    GeoDataFrame
-        ``weight`` (1-5) and Point geometry, EPSG:4490; every point lies in a
-        village.
-    """
-    rng = np.random.default_rng(seed)
-    area = shapely.union_all(villages.geometry.values)
-    shapely.prepare(area)
-    minx, miny, maxx, maxy = area.bounds
-    centres = shapely.get_coordinates(shapely.point_on_surface(villages.geometry.values))
-    out = np.empty((0, 2))
-    while len(out) < n:
-        m = 2 * n
-        uniform = rng.uniform([minx, miny], [maxx, maxy], size=(m, 2))
-        near = centres[rng.integers(0, len(centres), m)] + rng.normal(0, 0.004, (m, 2))
-        pick = rng.random(m) < clustered
-        xy = np.where(pick[:, None], near, uniform)
-        out = np.vstack([out, xy[shapely.contains_xy(area, xy[:, 0], xy[:, 1])]])
-    out = out[:n]
-    return gpd.GeoDataFrame(
-        {"weight": rng.integers(1, 6, n)}, geometry=shapely.points(out), crs=CGCS2000
-    )

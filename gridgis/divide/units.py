@@ -226,7 +226,10 @@ def aggregate_pairs(
         empty = np.empty(0, dtype=np.int64)
         return empty, empty.copy(), np.empty(0)
     pairs, inverse = np.unique(np.column_stack([lo, hi]), axis=0, return_inverse=True)
-    total = np.bincount(inverse.ravel(), weights=length, minlength=len(pairs))
+    # bincount with weights gives float64 (numpy's stubs say int); astype copies nothing.
+    total = np.bincount(inverse.ravel(), weights=length, minlength=len(pairs)).astype(
+        np.float64, copy=False
+    )
     return pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64), total
 
 
@@ -592,7 +595,9 @@ def _refinement_crosses(
         cj = np.floor(xy[:, 1] / sy).astype(np.int64)
         cells, inverse = np.unique(np.column_stack([ci, cj]), axis=0, return_inverse=True)
         inverse = inverse.ravel()
-        load = np.bincount(inverse, weights=weights, minlength=len(cells))
+        load = np.bincount(inverse, weights=weights, minlength=len(cells)).astype(
+            np.float64, copy=False
+        )
         load += field.density * (level_side / 1000.0) ** 2
         crowded = load > cell_load_limit
         if not crowded.any():
@@ -775,7 +780,9 @@ def build_units(
     area1 = metric.area_km2(faces1)
     load1 = field.of(faces1, area1)
     n_blocks = int(block1.max()) + 1
-    block_load = np.bincount(block1, weights=load1, minlength=n_blocks)
+    block_load = np.bincount(block1, weights=load1, minlength=n_blocks).astype(
+        np.float64, copy=False
+    )
     block_area = np.bincount(block1, weights=area1, minlength=n_blocks)
     block_split = block_load > max_load
 
@@ -832,7 +839,9 @@ def build_units(
     face_edges = shared_edges(faces, kx, ky)
     face_unit = _units_from_faces(face_block, block_split, face_core, face_area, face_edges, cell_m)
     n_units = int(face_unit.max()) + 1
-    unit_load = np.bincount(face_unit, weights=face_load, minlength=n_units)
+    unit_load = np.bincount(face_unit, weights=face_load, minlength=n_units).astype(
+        np.float64, copy=False
+    )
     fi, fj, fl = face_edges
     ui, uj, ul = aggregate_pairs(face_unit[fi], face_unit[fj], fl)
     unit_block = np.zeros(n_units, dtype=np.int64)
