@@ -37,6 +37,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import multiprocessing
+import multiprocessing.context
 import os
 import signal
 import sys
@@ -164,7 +165,11 @@ def prefetched(
         If the producer died without reporting an error (killed, out of memory).
     """
     # fork starts in milliseconds on Linux; elsewhere only spawn is safe.
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    context: multiprocessing.context.ForkContext | multiprocessing.context.SpawnContext
+    if sys.platform == "linux":
+        context = multiprocessing.get_context("fork")
+    else:
+        context = multiprocessing.get_context("spawn")
     queue = context.Queue(maxsize=depth)
     process = context.Process(
         target=_produce,

@@ -78,21 +78,29 @@ DEFAULT_VILLAGES = {"230183": 2500, "330225": 1500, "320312": 2000, "110101": 10
 # that made them.
 _MOD_11_2 = "0123456789X"
 
-SECTORS = ["商贸", "机械制造", "建材", "轻工", "道路运输", "建筑施工", "食品生产",
-           "危险化学品", "城镇燃气"]
+SECTORS = [
+    "商贸",
+    "机械制造",
+    "建材",
+    "轻工",
+    "道路运输",
+    "建筑施工",
+    "食品生产",
+    "危险化学品",
+    "城镇燃气",
+]
 SECTOR_SHARE = [0.3, 0.18, 0.12, 0.1, 0.08, 0.08, 0.08, 0.04, 0.02]
 RISKS = ["低", "一般", "较大", "重大"]
 RISK_SHARE = [0.55, 0.39, 0.05, 0.01]
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
-CONSERVATION = re.compile(
-    r"rows (\d+) = territorial (\d+) \+ sector (\d+) \+ unassigned (\d+)"
-)
+CONSERVATION = re.compile(r"rows (\d+) = territorial (\d+) \+ sector (\d+) \+ unassigned (\d+)")
 
 
 # --------------------------------------------------------------------------
 # Outlines and villages
 # --------------------------------------------------------------------------
+
 
 @dataclass
 class County:
@@ -157,8 +165,12 @@ def make_villages(county: County, seed: int) -> gpd.GeoDataFrame:
     spacing = None if county.plain else math.sqrt(area / county.villages) / 20
     townships = max(2, county.villages // (15 if county.urban else 12))
     villages = synthetic_villages(
-        county.outline, villages=county.villages, townships=townships,
-        county_code=county.code, seed=seed, vertex_spacing=spacing,
+        county.outline,
+        villages=county.villages,
+        townships=townships,
+        county_code=county.code,
+        seed=seed,
+        vertex_spacing=spacing,
         multipart=county.multipart,
     )
     return recode(villages, county)
@@ -186,8 +198,7 @@ def recode(villages: gpd.GeoDataFrame, county: County) -> gpd.GeoDataFrame:
     ]
     if county.urban:
         villages["name"] = villages["name"].str.replace("村$", "社区", regex=True)
-        villages["township_name"] = villages["township_name"].str.replace(
-            "镇$", "街道", regex=True)
+        villages["township_name"] = villages["township_name"].str.replace("镇$", "街道", regex=True)
     return villages
 
 
@@ -208,6 +219,7 @@ def save_villages(villages: gpd.GeoDataFrame, county: County, folder: Path) -> P
 # The ledger
 # --------------------------------------------------------------------------
 
+
 def usccs(count: int, county_code: str, rng: np.random.Generator) -> list[str]:
     """Return distinct valid USCCs, their check characters from python-stdnum."""
     from stdnum.cn import uscc
@@ -220,8 +232,9 @@ def usccs(count: int, county_code: str, rng: np.random.Generator) -> list[str]:
     return [body + uscc.calc_check_digit(body) for body in sorted(bodies)[:count]]
 
 
-def write_ledger(path: Path, villages: gpd.GeoDataFrame, county: County, rows: int,
-                 seed: int) -> gpd.GeoDataFrame:
+def write_ledger(
+    path: Path, villages: gpd.GeoDataFrame, county: County, rows: int, seed: int
+) -> gpd.GeoDataFrame:
     """Write a CSV ledger of points inside the villages; return the points with their village."""
     rng = np.random.default_rng(seed)
     tree = shapely.STRtree(villages.geometry.to_numpy())
@@ -234,30 +247,38 @@ def write_ledger(path: Path, villages: gpd.GeoDataFrame, county: County, rows: i
         lon, lat = np.concatenate([lon, x[inside]]), np.concatenate([lat, y[inside]])
     lon, lat = lon[:rows], lat[:rows]
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=4326)
-    joined = gpd.sjoin(points, villages[["code", "name", "township_name", "geometry"]],
-                       predicate="within", how="left")
+    joined = gpd.sjoin(
+        points,
+        villages[["code", "name", "township_name", "geometry"]],
+        predicate="within",
+        how="left",
+    )
     joined = joined[~joined.index.duplicated()]
-    ledger = pd.DataFrame({
-        "序号": np.arange(1, rows + 1),
-        "企业名称": [f"验收测试企业{i:06d}有限公司" for i in range(1, rows + 1)],
-        "统一社会信用代码": usccs(rows, county.code, rng),
-        "所属乡/镇/街道": joined["township_name"].to_numpy(),
-        "所属村/社区": joined["name"].to_numpy(),
-        "行业": rng.choice(SECTORS, rows, p=SECTOR_SHARE),
-        "风险等级": rng.choice(RISKS, rows, p=RISK_SHARE),
-        "经度": [f"{value:.6f}" for value in lon],
-        "纬度": [f"{value:.6f}" for value in lat],
-    })
+    ledger = pd.DataFrame(
+        {
+            "序号": np.arange(1, rows + 1),
+            "企业名称": [f"验收测试企业{i:06d}有限公司" for i in range(1, rows + 1)],
+            "统一社会信用代码": usccs(rows, county.code, rng),
+            "所属乡/镇/街道": joined["township_name"].to_numpy(),
+            "所属村/社区": joined["name"].to_numpy(),
+            "行业": rng.choice(SECTORS, rows, p=SECTOR_SHARE),
+            "风险等级": rng.choice(RISKS, rows, p=RISK_SHARE),
+            "经度": [f"{value:.6f}" for value in lon],
+            "纬度": [f"{value:.6f}" for value in lat],
+        }
+    )
     ledger.to_csv(path, index=False, encoding="utf-8")
     return gpd.GeoDataFrame(
         {"uscc": ledger["统一社会信用代码"], "village": joined["code"].to_numpy()},
-        geometry=points.geometry.to_numpy(), crs=4326,
+        geometry=points.geometry.to_numpy(),
+        crs=4326,
     )
 
 
 # --------------------------------------------------------------------------
 # Running the CLI
 # --------------------------------------------------------------------------
+
 
 @dataclass
 class Run:
@@ -275,8 +296,13 @@ def gridgis(*arguments: str | Path, log: list[Run]) -> Run:
     command = [sys.executable, "-m", "gridgis.cli.main", *map(str, arguments)]
     start = time.perf_counter()
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
-    run = Run(command, completed.returncode, time.perf_counter() - start,
-              completed.stdout, completed.stderr)
+    run = Run(
+        command,
+        completed.returncode,
+        time.perf_counter() - start,
+        completed.stdout,
+        completed.stderr,
+    )
     log.append(run)
     shown = " ".join(str(a) for a in arguments)
     print(f"    gridgis {shown}: exit {run.returncode}, {run.seconds:.1f} s", flush=True)
@@ -297,8 +323,9 @@ def read_grids(path: Path) -> gpd.GeoDataFrame:
     if path.suffix == ".csv":
         frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
         wkt = next(c for c in frame.columns if c.lower() in ("wkt", "geometry", "geom"))
-        grids = gpd.GeoDataFrame(frame.drop(columns=wkt),
-                                 geometry=shapely.from_wkt(frame[wkt].to_numpy()), crs=4490)
+        grids = gpd.GeoDataFrame(
+            frame.drop(columns=wkt), geometry=shapely.from_wkt(frame[wkt].to_numpy()), crs=4490
+        )
     else:
         grids = gpd.read_file(path)
     columns = {c: c.lower() for c in grids.columns}
@@ -312,6 +339,7 @@ def read_grids(path: Path) -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------------
 # The checks
 # --------------------------------------------------------------------------
+
 
 def mod_11_2(body: str) -> str:
     """ISO 7064 MOD 11-2 check character of a digit string."""
@@ -330,16 +358,19 @@ def code_problems(codes: pd.Series, village_codes: pd.Series) -> list[str]:
     good = codes[well_formed]
     wrong_check = good.map(lambda c: mod_11_2(c[:15]) != c[15])
     if wrong_check.any():
-        problems.append(f"{wrong_check.sum()} codes with a wrong check character, "
-                        f"e.g. {good[wrong_check].iloc[0]}")
+        problems.append(
+            f"{wrong_check.sum()} codes with a wrong check character, "
+            f"e.g. {good[wrong_check].iloc[0]}"
+        )
     sequence = good.str[12:15].astype(int)
     if not sequence.between(1, 899).all():
         problems.append(f"{(~sequence.between(1, 899)).sum()} sequences outside 001-899")
     if not codes.str[:12].isin(set(village_codes)).all():
         problems.append("codes naming no village")
     if codes.duplicated().any():
-        problems.append(f"{codes.duplicated().sum()} duplicate codes, "
-                        f"e.g. {codes[codes.duplicated()].iloc[0]}")
+        problems.append(
+            f"{codes.duplicated().sum()} duplicate codes, e.g. {codes[codes.duplicated()].iloc[0]}"
+        )
     return problems
 
 
@@ -374,8 +405,9 @@ class GridCheck:
     codes: list[str] = field(default_factory=list)
 
 
-def check_grids(grids: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, limit_km2: float,
-                metric: pyproj.CRS) -> GridCheck:
+def check_grids(
+    grids: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, limit_km2: float, metric: pyproj.CRS
+) -> GridCheck:
     """Check exported base grids against the source villages (EPSG:4326, same coordinates)."""
     result = GridCheck()
     base = grids[grids["level"] == "base"].copy()
@@ -398,8 +430,10 @@ def check_grids(grids: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, limit_km2: 
     relative = ((sums - village_area).abs() / village_area).fillna(np.inf)
     if (relative > 1e-9).any():
         worst = relative.idxmax()
-        result.tiling.append(f"{(relative > 1e-9).sum()} villages whose grid areas miss theirs "
-                             f"by > 1e-9, worst {worst}: {relative.max():.2e}")
+        result.tiling.append(
+            f"{(relative > 1e-9).sum()} villages whose grid areas miss theirs "
+            f"by > 1e-9, worst {worst}: {relative.max():.2e}"
+        )
     # Coverage, and the union equal to the village, one village at a time.
     geometry = base.geometry.to_numpy()
     source = villages.set_index("code").geometry
@@ -415,11 +449,14 @@ def check_grids(grids: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, limit_km2: 
             if excess > 1e-9 * shapely.area(village):
                 bad_union.append(code)
     if bad_cover:
-        result.tiling.append(f"{len(bad_cover)} villages whose grids are no valid coverage, "
-                             f"e.g. {bad_cover[0]}")
+        result.tiling.append(
+            f"{len(bad_cover)} villages whose grids are no valid coverage, e.g. {bad_cover[0]}"
+        )
     if bad_union:
-        result.tiling.append(f"{len(bad_union)} villages whose grids' union differs from "
-                             f"the village, e.g. {bad_union[0]}")
+        result.tiling.append(
+            f"{len(bad_union)} villages whose grids' union differs from "
+            f"the village, e.g. {bad_union[0]}"
+        )
     if not shapely.coverage_is_valid(geometry):
         result.tiling.append("the county's grids together are no valid coverage")
 
@@ -427,8 +464,10 @@ def check_grids(grids: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, limit_km2: 
     result.max_area_ratio = float(area_km2.max() / limit_km2) if len(area_km2) else float("nan")
     over = area_km2 > limit_km2
     if over.any():
-        result.limit.append(f"{over.sum()} grids over {limit_km2:g} km², largest "
-                            f"{area_km2.max():.6f} ({base['grid_code'].iloc[area_km2.argmax()]})")
+        result.limit.append(
+            f"{over.sum()} grids over {limit_km2:g} km², largest "
+            f"{area_km2.max():.6f} ({base['grid_code'].iloc[area_km2.argmax()]})"
+        )
     result.codes = code_problems(base["grid_code"], villages["code"])
     return result
 
@@ -443,11 +482,15 @@ def check_redivision(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, village:
     if len(lost) or len(gained):
         problems.append(f"{len(lost)} codes gone and {len(gained)} new outside {village}")
     common = outside_before.index.intersection(outside_after.index)
-    same = shapely.equals_exact(outside_before.geometry[common].to_numpy(),
-                                outside_after.geometry[common].to_numpy(), tolerance=0)
+    same = shapely.equals_exact(
+        outside_before.geometry[common].to_numpy(),
+        outside_after.geometry[common].to_numpy(),
+        tolerance=0,
+    )
     if not same.all():
-        problems.append(f"{(~same).sum()} grids outside {village} changed shape, "
-                        f"e.g. {common[~same][0]}")
+        problems.append(
+            f"{(~same).sum()} grids outside {village} changed shape, e.g. {common[~same][0]}"
+        )
     inside_before = set(before.loc[before["grid_code"].str[:12] == village, "grid_code"])
     inside_after = set(after.loc[after["grid_code"].str[:12] == village, "grid_code"])
     if inside_before == inside_after:
@@ -466,10 +509,16 @@ class AssignCheck:
     conservation: list[str] = field(default_factory=list)
 
 
-def check_assignments(assignments: pd.DataFrame, points: gpd.GeoDataFrame,
-                      villages: gpd.GeoDataFrame, grids: gpd.GeoDataFrame,
-                      located: pd.DataFrame | None, metric: pyproj.CRS,
-                      line: str, rows: int) -> AssignCheck:
+def check_assignments(
+    assignments: pd.DataFrame,
+    points: gpd.GeoDataFrame,
+    villages: gpd.GeoDataFrame,
+    grids: gpd.GeoDataFrame,
+    located: pd.DataFrame | None,
+    metric: pyproj.CRS,
+    line: str,
+    rows: int,
+) -> AssignCheck:
     """Compare the assignments with an independent sjoin, away from boundaries."""
     result = AssignCheck()
     found = CONSERVATION.search(line)
@@ -482,14 +531,20 @@ def check_assignments(assignments: pd.DataFrame, points: gpd.GeoDataFrame,
     if n != rows:
         result.conservation.append(f"the line counts {n} rows, the ledger has {rows}")
     kinds = assignments["kind"].fillna("unassigned").value_counts()
-    for kind, count in (("territorial", territorial), ("sector", sector),
-                        ("unassigned", unassigned)):
+    for kind, count in (
+        ("territorial", territorial),
+        ("sector", sector),
+        ("unassigned", unassigned),
+    ):
         if int(kinds.get(kind, 0)) != count:
-            result.conservation.append(f"the export has {int(kinds.get(kind, 0))} {kind} "
-                                       f"rows, the line says {count}")
+            result.conservation.append(
+                f"the export has {int(kinds.get(kind, 0))} {kind} rows, the line says {count}"
+            )
     if len(assignments) != rows or assignments["uscc"].duplicated().any():
-        result.conservation.append(f"the export has {len(assignments)} rows "
-                                   f"({assignments['uscc'].duplicated().sum()} repeated USCCs)")
+        result.conservation.append(
+            f"the export has {len(assignments)} rows "
+            f"({assignments['uscc'].duplicated().sum()} repeated USCCs)"
+        )
 
     # Distance of each point to its village's boundary, in metres.
     village_geometry = villages.set_index("code").geometry.to_crs(metric)
@@ -499,14 +554,17 @@ def check_assignments(assignments: pd.DataFrame, points: gpd.GeoDataFrame,
     away = distance > 1.0
     result.near_boundary = int((~away).sum())
 
-    merged = points.assign(away=away).merge(assignments, on="uscc", how="left",
-                                            validate="one_to_one")
+    merged = points.assign(away=away).merge(
+        assignments, on="uscc", how="left", validate="one_to_one"
+    )
     merged = merged[merged["away"]]
     result.checked = len(merged)
     territorial_rows = merged["kind"] == "territorial"
     agree = pd.Series(False, index=merged.index)
-    agree[territorial_rows] = (merged.loc[territorial_rows, "grid_code"].str[:12]
-                               == merged.loc[territorial_rows, "village"])
+    agree[territorial_rows] = (
+        merged.loc[territorial_rows, "grid_code"].str[:12]
+        == merged.loc[territorial_rows, "village"]
+    )
     # Sector rows carry a county-level code; their located village is in the project.
     if located is not None:
         placed = merged["uscc"].map(located)
@@ -515,17 +573,20 @@ def check_assignments(assignments: pd.DataFrame, points: gpd.GeoDataFrame,
     result.agreement = 100.0 * agree.mean() if len(agree) else float("nan")
     if not agree.all():
         wrong = merged[~agree].iloc[0]
-        result.problems.append(f"{(~agree).sum()} rows disagree with the sjoin, e.g. "
-                               f"{wrong['uscc']} in {wrong['village']}: {wrong['kind']} "
-                               f"{wrong['grid_code']}")
+        result.problems.append(
+            f"{(~agree).sum()} rows disagree with the sjoin, e.g. "
+            f"{wrong['uscc']} in {wrong['village']}: {wrong['kind']} "
+            f"{wrong['grid_code']}"
+        )
     # The territorial grid itself holds the point.
     base = grids[grids["level"] == "base"].set_index("grid_code").geometry
     rows_t = merged[territorial_rows]
     holder = base.reindex(rows_t["grid_code"]).to_numpy()
     inside = shapely.covers(holder, rows_t.geometry.to_numpy())
     if not inside.all():
-        result.problems.append(f"{(~inside).sum()} territorial rows whose grid does not "
-                               f"hold their point")
+        result.problems.append(
+            f"{(~inside).sum()} territorial rows whose grid does not hold their point"
+        )
     return result
 
 
@@ -541,6 +602,7 @@ def located_villages(project: Path) -> pd.Series | None:
 # --------------------------------------------------------------------------
 # One county
 # --------------------------------------------------------------------------
+
 
 @dataclass
 class Outcome:
@@ -567,10 +629,19 @@ class Outcome:
 
 
 def check_county(county: County, folder: Path, enterprises: int, seed: int) -> Outcome:
-    variant = ", ".join(v for v, on in (("MultiPolygon", county.multipart),
-                                        ("GBK shp", county.shapefile),
-                                        ("urban", county.urban),
-                                        ("plain Voronoi", county.plain)) if on) or "GeoJSON"
+    variant = (
+        ", ".join(
+            v
+            for v, on in (
+                ("MultiPolygon", county.multipart),
+                ("GBK shp", county.shapefile),
+                ("urban", county.urban),
+                ("plain Voronoi", county.plain),
+            )
+            if on
+        )
+        or "GeoJSON"
+    )
     outcome = Outcome(county, variant)
     log: list[Run] = []
     folder.mkdir(parents=True, exist_ok=True)
@@ -581,11 +652,15 @@ def check_county(county: County, folder: Path, enterprises: int, seed: int) -> O
     outcome.villages = len(villages)
     outcome.vertices = int(shapely.get_num_coordinates(villages.geometry.to_numpy()).sum())
     multi = int((villages.geom_type == "MultiPolygon").sum())
-    holes = int(shapely.get_num_interior_rings(
-        shapely.get_parts(villages.geometry.to_numpy())).sum())
-    print(f"  {len(villages)} villages ({multi} MultiPolygon, {holes} holes), "
-          f"{outcome.vertices:,} vertices, {source.name}, made in "
-          f"{time.perf_counter() - start:.0f} s", flush=True)
+    holes = int(
+        shapely.get_num_interior_rings(shapely.get_parts(villages.geometry.to_numpy())).sum()
+    )
+    print(
+        f"  {len(villages)} villages ({multi} MultiPolygon, {holes} holes), "
+        f"{outcome.vertices:,} vertices, {source.name}, made in "
+        f"{time.perf_counter() - start:.0f} s",
+        flush=True,
+    )
     # Check against what gridgis reads: the file, not the frame in memory.
     written = gpd.read_file(source, encoding="GBK" if county.shapefile else None)
     if (written["code"].astype(str).to_numpy() != villages["code"].to_numpy()).any():
@@ -600,8 +675,11 @@ def check_county(county: County, folder: Path, enterprises: int, seed: int) -> O
     check = gridgis("check", project, log=log) if init.returncode == 0 else None
     outcome.check_exit = None if check is None else check.returncode
     outcome.init_seconds = init.seconds + (check.seconds if check else 0)
-    outcome.problems["init"] = [] if init.returncode == 0 and check.returncode == 0 else [
-        (init.stderr if init.returncode else check.stdout[-2000:]).strip()]
+    outcome.problems["init"] = (
+        []
+        if init.returncode == 0 and check.returncode == 0
+        else [(init.stderr if init.returncode else check.stdout[-2000:]).strip()]
+    )
     if init.returncode != 0:
         return outcome
 
@@ -616,8 +694,7 @@ def check_county(county: County, folder: Path, enterprises: int, seed: int) -> O
     exports: dict[str, gpd.GeoDataFrame] = {}
     for suffix in (".gpkg", ".geojson", ".shp", ".csv"):
         output = folder / f"grids{suffix}"
-        run = gridgis("export", project, "--layer", "grids", "-o", output, "--overwrite",
-                      log=log)
+        run = gridgis("export", project, "--layer", "grids", "-o", output, "--overwrite", log=log)
         if run.returncode != 0:
             outcome.problems.setdefault("export", []).append(f"{suffix}: {run.stderr.strip()}")
             continue
@@ -642,8 +719,17 @@ def check_county(county: County, folder: Path, enterprises: int, seed: int) -> O
     # Re-divide the village with the most grids with a smaller limit.
     counts = base_codes.str[:12].value_counts()
     village = counts.index[0]
-    redivide = gridgis("divide", project, "--village", village, "--by", "area",
-                       "--max-load", f"{limit * 0.6:g}", log=log)
+    redivide = gridgis(
+        "divide",
+        project,
+        "--village",
+        village,
+        "--by",
+        "area",
+        "--max-load",
+        f"{limit * 0.6:g}",
+        log=log,
+    )
     redivision: list[str] = []
     if redivide.returncode != 0:
         redivision.append(redivide.stderr.strip())
@@ -652,8 +738,18 @@ def check_county(county: County, folder: Path, enterprises: int, seed: int) -> O
         versions = {}
         for version in (before_version, after_version):
             output = folder / f"grids_v{version}.gpkg"
-            run = gridgis("export", project, "--layer", "grids", "-o", output,
-                          "--version", version, "--overwrite", log=log)
+            run = gridgis(
+                "export",
+                project,
+                "--layer",
+                "grids",
+                "-o",
+                output,
+                "--version",
+                version,
+                "--overwrite",
+                log=log,
+            )
             if run.returncode != 0:
                 redivision.append(run.stderr.strip())
             else:
@@ -679,45 +775,90 @@ def check_county(county: County, folder: Path, enterprises: int, seed: int) -> O
         return outcome
     assign = gridgis("assign", project, log=log)
     exported = folder / "assignments.csv"
-    run = gridgis("export", project, "--layer", "assignments", "-o", exported, "--overwrite",
-                  log=log)
+    run = gridgis(
+        "export", project, "--layer", "assignments", "-o", exported, "--overwrite", log=log
+    )
     if run.returncode != 0:
         outcome.problems["assign"] = [f"export: {run.stderr.strip()}"]
         return outcome
     assignments = pd.read_csv(exported, dtype=str, encoding="utf-8-sig")
-    result = check_assignments(assignments, points, villages, grids, located_villages(project),
-                               metric, assign.stdout + assign.stderr, enterprises)
+    result = check_assignments(
+        assignments,
+        points,
+        villages,
+        grids,
+        located_villages(project),
+        metric,
+        assign.stdout + assign.stderr,
+        enterprises,
+    )
     if assign.returncode != 0:
         result.conservation.append(f"assign exited {assign.returncode}")
     outcome.agreement = result.agreement
     outcome.problems["assign"] = result.problems
     outcome.problems["conservation"] = result.conservation
-    print(f"  assignments: {result.checked:,} points checked, {result.near_boundary} within "
-          f"1 m of a boundary left out, agreement {result.agreement:.3f} %", flush=True)
-    (folder / "runs.json").write_text(json.dumps(
-        [{"command": r.command, "exit": r.returncode, "seconds": round(r.seconds, 2),
-          "stdout": r.stdout[-4000:], "stderr": r.stderr[-4000:]} for r in log],
-        ensure_ascii=False, indent=1), encoding="utf-8")
+    print(
+        f"  assignments: {result.checked:,} points checked, {result.near_boundary} within "
+        f"1 m of a boundary left out, agreement {result.agreement:.3f} %",
+        flush=True,
+    )
+    (folder / "runs.json").write_text(
+        json.dumps(
+            [
+                {
+                    "command": r.command,
+                    "exit": r.returncode,
+                    "seconds": round(r.seconds, 2),
+                    "stdout": r.stdout[-4000:],
+                    "stderr": r.stderr[-4000:],
+                }
+                for r in log
+            ],
+            ensure_ascii=False,
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
     return outcome
 
 
 def print_table(outcomes: list[Outcome]) -> None:
-    headers = ["county", "variant", "villages", "vertices", "init+check s", "exits", "grids",
-               "max area/limit", "tiling", "codes", "redivision", "assign agree %",
-               "conservation"]
+    headers = [
+        "county",
+        "variant",
+        "villages",
+        "vertices",
+        "init+check s",
+        "exits",
+        "grids",
+        "max area/limit",
+        "tiling",
+        "codes",
+        "redivision",
+        "assign agree %",
+        "conservation",
+    ]
     rows = []
     for o in outcomes:
-        rows.append([
-            f"{o.county.code} {o.county.name.split(' ')[0]}", o.variant, f"{o.villages:,}",
-            f"{o.vertices:,}", f"{o.init_seconds:.1f}", f"{o.init_exit}/{o.check_exit}",
-            f"{o.grids:,}",
-            f"{o.max_area_ratio:.4f} ({o.limit:g} km²)" if o.grids else "-",
-            "ok" if o.ok("tiling") == "ok" and o.ok("limit") == "ok" and o.ok("export") == "ok"
-            else ("-" if o.ok("tiling") == "-" else "FAIL"),
-            {"ok": "valid, unique"}.get(o.ok("codes"), o.ok("codes")),
-            o.ok("redivision"), f"{o.agreement:.3f}" if not math.isnan(o.agreement) else "-",
-            o.ok("conservation"),
-        ])
+        rows.append(
+            [
+                f"{o.county.code} {o.county.name.split(' ')[0]}",
+                o.variant,
+                f"{o.villages:,}",
+                f"{o.vertices:,}",
+                f"{o.init_seconds:.1f}",
+                f"{o.init_exit}/{o.check_exit}",
+                f"{o.grids:,}",
+                f"{o.max_area_ratio:.4f} ({o.limit:g} km²)" if o.grids else "-",
+                "ok"
+                if o.ok("tiling") == "ok" and o.ok("limit") == "ok" and o.ok("export") == "ok"
+                else ("-" if o.ok("tiling") == "-" else "FAIL"),
+                {"ok": "valid, unique"}.get(o.ok("codes"), o.ok("codes")),
+                o.ok("redivision"),
+                f"{o.agreement:.3f}" if not math.isnan(o.agreement) else "-",
+                o.ok("conservation"),
+            ]
+        )
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     print()
     print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |")
@@ -737,9 +878,18 @@ def parse_counties(args: argparse.Namespace) -> list[County]:
         code = args.county_code
         if not code or not re.fullmatch(r"\d{6}", code):
             sys.exit("--outline needs --county-code, the county's 6-digit GB/T 2260 code")
-        counties.append(County(code, args.outline.stem, file_outline(args.outline),
-                               args.villages or 1500, multipart=args.multipart,
-                               shapefile=args.shapefile, urban=args.urban, plain=args.plain))
+        counties.append(
+            County(
+                code,
+                args.outline.stem,
+                file_outline(args.outline),
+                args.villages or 1500,
+                multipart=args.multipart,
+                shapefile=args.shapefile,
+                urban=args.urban,
+                plain=args.plain,
+            )
+        )
     specs = args.counties or ([] if args.outline else list(DEFAULT_COUNTIES))
     for spec in specs:
         code, *flags = spec.split(":")
@@ -747,24 +897,39 @@ def parse_counties(args: argparse.Namespace) -> list[County]:
             sys.exit(f"{spec}: give a 6-digit adcode, optionally with {', '.join(FLAGS)}")
         name, outline = cnmaps_outline(code)
         villages = args.villages or DEFAULT_VILLAGES.get(code, 1500)
-        counties.append(County(code, name, outline, villages, multipart="multipart" in flags,
-                               shapefile="shp" in flags, urban="urban" in flags,
-                               plain="plain" in flags))
+        counties.append(
+            County(
+                code,
+                name,
+                outline,
+                villages,
+                multipart="multipart" in flags,
+                shapefile="shp" in flags,
+                urban="urban" in flags,
+                plain="plain" in flags,
+            )
+        )
     return counties
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("counties", nargs="*",
-                        help="adcodes, each optionally with :multipart, :shp, :urban or :plain "
-                             f"(default: {' '.join(DEFAULT_COUNTIES)})")
+    parser.add_argument(
+        "counties",
+        nargs="*",
+        help="adcodes, each optionally with :multipart, :shp, :urban or :plain "
+        f"(default: {' '.join(DEFAULT_COUNTIES)})",
+    )
     parser.add_argument("--outline", type=Path, help="a county outline file instead of cnmaps")
     parser.add_argument("--county-code", help="the 6-digit code of the --outline county")
     parser.add_argument("--multipart", action="store_true", help="--outline: MultiPolygon villages")
     parser.add_argument("--shapefile", action="store_true", help="--outline: save as GBK .shp")
     parser.add_argument("--urban", action="store_true", help="--outline: streets and communities")
-    parser.add_argument("--plain", action="store_true",
-                        help="--outline: plain Voronoi cells, no densified shared edges")
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="--outline: plain Voronoi cells, no densified shared edges",
+    )
     parser.add_argument("--villages", type=int, help="villages per county (default: per county)")
     parser.add_argument("--enterprises", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
@@ -774,8 +939,10 @@ def main() -> None:
     counties = parse_counties(args)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="acceptance_"))
     start = time.perf_counter()
-    outcomes = [check_county(county, folder / county.code, args.enterprises, args.seed)
-                for county in counties]
+    outcomes = [
+        check_county(county, folder / county.code, args.enterprises, args.seed)
+        for county in counties
+    ]
     print_table(outcomes)
     print(f"\n{len(outcomes)} counties in {time.perf_counter() - start:.0f} s; files in {folder}")
     failed = any(problems for o in outcomes for problems in o.problems.values())

@@ -160,8 +160,10 @@ def run_gridgis(villages: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> tup
     village = locator.locate(x, y)
     seconds = time.perf_counter() - start
     peak = rss_mb("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    memory = (f"gridgis join: RSS {before:,.0f} MB before, peak {peak:,.0f} MB during "
-              f"(+{peak - before:,.0f} MB)")
+    memory = (
+        f"gridgis join: RSS {before:,.0f} MB before, peak {peak:,.0f} MB during "
+        f"(+{peak - before:,.0f} MB)"
+    )
     if not reset:
         memory += " (peak is the whole process's ru_maxrss: could not reset the mark)"
     note = f"index {built - start:.2f} s + locate {seconds - (built - start):.2f} s"
@@ -176,14 +178,18 @@ def run_assigner(
     names = villages.set_index("code")["name"]
     townships = admin_units[admin_units["level"] == "township"].set_index("code")["name"]
     declared = villages["code"].to_numpy()[rng.integers(0, len(villages), len(x))]
-    enterprises = pd.DataFrame({
-        "lon": x,
-        "lat": y,
-        "township": townships.reindex([c[:9] for c in declared]).to_numpy(),
-        "village": names.reindex(declared).to_numpy(),
-    })
-    grids = fresh(villages).rename(columns={"code": "admin_code"}).assign(
-        grid_code=lambda frame: frame["admin_code"] + "0010"
+    enterprises = pd.DataFrame(
+        {
+            "lon": x,
+            "lat": y,
+            "township": townships.reindex([c[:9] for c in declared]).to_numpy(),
+            "village": names.reindex(declared).to_numpy(),
+        }
+    )
+    grids = (
+        fresh(villages)
+        .rename(columns={"code": "admin_code"})
+        .assign(grid_code=lambda frame: frame["admin_code"] + "0010")
     )
     start = time.perf_counter()
     assigned = TerritorialAssigner(grids, admin_units).assign(enterprises)
@@ -191,8 +197,12 @@ def run_assigner(
     code = assigned["grid_code"].str[:12]
     position = pd.Series(np.arange(len(villages)), index=villages["code"])
     village = position.reindex(code.fillna("")).fillna(-1).to_numpy(dtype=np.int64)
-    return Result("gridgis TerritorialAssigner (join + names + outcomes)", seconds, village,
-                  "declared village names matched for every row")
+    return Result(
+        "gridgis TerritorialAssigner (join + names + outcomes)",
+        seconds,
+        village,
+        "declared village names matched for every row",
+    )
 
 
 def run_geopandas(villages: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> Result:
@@ -205,8 +215,12 @@ def run_geopandas(villages: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> R
     seconds = time.perf_counter() - start
     village = np.full(len(x), -1, dtype=np.int64)
     village[joined.index.to_numpy()] = joined["index_right"].to_numpy()
-    return Result('geopandas sjoin(predicate="within")', seconds, village,
-                  f"points prebuilt (points_from_xy: {built:.2f} s more)")
+    return Result(
+        'geopandas sjoin(predicate="within")',
+        seconds,
+        village,
+        f"points prebuilt (points_from_xy: {built:.2f} s more)",
+    )
 
 
 @contextlib.contextmanager
@@ -226,38 +240,86 @@ def postgres_cluster(folder: Path) -> Iterator[tuple[int, Path]]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    subprocess.run([*as_user, str(PG_BIN / "initdb"), "-D", str(data), "-U", "bench",
-                    "-A", "trust", "-E", "UTF8", "--no-locale"],
-                   check=True, capture_output=True)
-    options = (f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={folder} "
-               "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-               "-c shared_buffers=1GB -c work_mem=256MB -c maintenance_work_mem=1GB "
-               # Planner help, measured: with the defaults PostgreSQL 15 picks a
-               # parallel scan of the points probing the village index (34 s for
-               # 1M points; every probe re-reads a polygon and cannot reuse its
-               # prepared form); allowing a parallel scan of the small villages
-               # table gives village-driven probes of the point index (2.1 s).
-               # JIT compilation only adds 0.2-1 s to this query.
-               "-c min_parallel_table_scan_size=0 -c jit=off")
+    subprocess.run(
+        [
+            *as_user,
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "bench",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    options = (
+        f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={folder} "
+        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+        "-c shared_buffers=1GB -c work_mem=256MB -c maintenance_work_mem=1GB "
+        # Planner help, measured: with the defaults PostgreSQL 15 picks a
+        # parallel scan of the points probing the village index (34 s for
+        # 1M points; every probe re-reads a polygon and cannot reuse its
+        # prepared form); allowing a parallel scan of the small villages
+        # table gives village-driven probes of the point index (2.1 s).
+        # JIT compilation only adds 0.2-1 s to this query.
+        "-c min_parallel_table_scan_size=0 -c jit=off"
+    )
     started = False
     try:
-        subprocess.run([*as_user, str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log),
-                        "-o", options, "-w", "start"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                *as_user,
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(log),
+                "-o",
+                options,
+                "-w",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+        )
         started = True
         yield port, folder
     finally:
         if started:
-            subprocess.run([*as_user, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast",
-                            "-w", "stop"], check=False, capture_output=True)
+            subprocess.run(
+                [*as_user, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+                check=False,
+                capture_output=True,
+            )
 
 
 def psql(port: int, *commands: str) -> str:
     """Run commands (SQL or one psql meta-command each) in one session; return stdout."""
     arguments = [argument for command in commands for argument in ("-c", command)]
     completed = subprocess.run(
-        [str(PG_BIN / "psql"), "-X", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
-         "-p", str(port), "-U", "bench", "-d", "postgres", *arguments],
-        check=False, capture_output=True, text=True,
+        [
+            str(PG_BIN / "psql"),
+            "-X",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-U",
+            "bench",
+            "-d",
+            "postgres",
+            *arguments,
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
     )
     if completed.returncode != 0:
         raise RuntimeError(f"psql failed on {commands[-1][:60]!r}: {completed.stderr.strip()}")
@@ -273,32 +335,41 @@ def run_postgis(villages: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> Res
                 villages_csv = exchange / "villages.csv"
                 points_csv = exchange / "points.csv"
                 result_csv = exchange / "result.csv"
-                pd.DataFrame({
-                    "id": np.arange(len(villages)),
-                    "wkb": shapely.to_wkb(villages.geometry.to_numpy(), hex=True),
-                }).to_csv(villages_csv, index=False, header=False)
+                pd.DataFrame(
+                    {
+                        "id": np.arange(len(villages)),
+                        "wkb": shapely.to_wkb(villages.geometry.to_numpy(), hex=True),
+                    }
+                ).to_csv(villages_csv, index=False, header=False)
                 pd.DataFrame({"id": np.arange(len(x)), "lon": x, "lat": y}).to_csv(
                     points_csv, index=False, header=False, float_format="%.17g"
                 )
                 psql(port, "CREATE EXTENSION postgis")
-                psql(port, "CREATE TABLE villages_raw (id int, wkb text); "
-                           "CREATE TABLE points_raw (id int, lon float8, lat float8)")
+                psql(
+                    port,
+                    "CREATE TABLE villages_raw (id int, wkb text); "
+                    "CREATE TABLE points_raw (id int, lon float8, lat float8)",
+                )
                 psql(port, f"\\copy villages_raw FROM '{villages_csv}' CSV")
                 psql(port, f"\\copy points_raw FROM '{points_csv}' CSV")
-                psql(port,
-                     "CREATE TABLE villages AS SELECT id, "
-                     "ST_SetSRID(ST_GeomFromWKB(decode(wkb, 'hex')), 4490) AS geom "
-                     "FROM villages_raw; "
-                     "CREATE TABLE points AS SELECT id, "
-                     "ST_SetSRID(ST_MakePoint(lon, lat), 4490) AS geom FROM points_raw; "
-                     "CREATE INDEX ON villages USING gist (geom); "
-                     "CREATE INDEX ON points USING gist (geom); "
-                     "ANALYZE villages; ANALYZE points;")
-                timed = psql(port,
-                             "\\timing on",
-                             "CREATE UNLOGGED TABLE result AS SELECT p.id AS point, "
-                             "v.id AS village FROM villages v JOIN points p "
-                             "ON ST_Contains(v.geom, p.geom)")
+                psql(
+                    port,
+                    "CREATE TABLE villages AS SELECT id, "
+                    "ST_SetSRID(ST_GeomFromWKB(decode(wkb, 'hex')), 4490) AS geom "
+                    "FROM villages_raw; "
+                    "CREATE TABLE points AS SELECT id, "
+                    "ST_SetSRID(ST_MakePoint(lon, lat), 4490) AS geom FROM points_raw; "
+                    "CREATE INDEX ON villages USING gist (geom); "
+                    "CREATE INDEX ON points USING gist (geom); "
+                    "ANALYZE villages; ANALYZE points;",
+                )
+                timed = psql(
+                    port,
+                    "\\timing on",
+                    "CREATE UNLOGGED TABLE result AS SELECT p.id AS point, "
+                    "v.id AS village FROM villages v JOIN points p "
+                    "ON ST_Contains(v.geom, p.geom)",
+                )
                 match = re.search(r"Time: ([\d.]+) ms", timed)
                 if match is None:
                     raise RuntimeError(f"psql printed no timing: {timed!r}")
@@ -312,8 +383,12 @@ def run_postgis(villages: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> Res
     village = np.full(len(x), -1, dtype=np.int64)
     pairs = pairs.sort_values(["point", "village"]).drop_duplicates("point")
     village[pairs["point"].to_numpy()] = pairs["village"].to_numpy()
-    return Result("PostGIS ST_Contains, GiST on both", seconds, village,
-                  "join query only (CREATE UNLOGGED TABLE AS)")
+    return Result(
+        "PostGIS ST_Contains, GiST on both",
+        seconds,
+        village,
+        "join query only (CREATE UNLOGGED TABLE AS)",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -322,7 +397,10 @@ def run_postgis(villages: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> Res
 
 
 def agreement(
-    result: Result, reference: np.ndarray, villages: gpd.GeoDataFrame, x: np.ndarray,
+    result: Result,
+    reference: np.ndarray,
+    villages: gpd.GeoDataFrame,
+    x: np.ndarray,
     y: np.ndarray,
 ) -> str:
     if result.village is None:
@@ -338,8 +416,11 @@ def agreement(
         points.to_crs(metric).to_numpy(), return_distance=True, all_matches=False
     )
     near = int((distance <= 1.0).sum())
-    verdict = "all within 1 m of a boundary" if near == len(differ) else \
-        f"{len(differ) - near} farther than 1 m from any boundary"
+    verdict = (
+        "all within 1 m of a boundary"
+        if near == len(differ)
+        else f"{len(differ) - near} farther than 1 m from any boundary"
+    )
     return f"{share:.4f}% ({len(differ)} differ, {verdict})"
 
 
@@ -354,21 +435,29 @@ def main() -> None:
 
     postgis_installed = (PG_BIN / "initdb").exists() and POSTGIS_CONTROL.exists()
     if not args.no_postgis and not postgis_installed:
-        sys.exit("PostGIS is not installed: run 'apt-get install -y postgresql-15-postgis-3' "
-                 "(Debian), or pass --no-postgis")
+        sys.exit(
+            "PostGIS is not installed: run 'apt-get install -y postgresql-15-postgis-3' "
+            "(Debian), or pass --no-postgis"
+        )
 
     start = time.perf_counter()
     outline = province_outline()
-    villages = synthetic_villages(outline, villages=args.villages,
-                                  townships=min(max(1, args.villages // 12), 899),
-                                  seed=args.seed,
-                                  vertex_spacing=args.spacing)
+    villages = synthetic_villages(
+        outline,
+        villages=args.villages,
+        townships=min(max(1, args.villages // 12), 899),
+        seed=args.seed,
+        vertex_spacing=args.spacing,
+    )
     villages = villages.set_crs("EPSG:4490", allow_override=True)
     x, y = make_points(outline, args.rows, args.seed)
     vertices = int(shapely.get_num_coordinates(villages.geometry.to_numpy()).sum())
-    print(f"{len(villages):,} villages, {vertices:,} vertices; {args.rows:,} points "
-          f"({SHARE_OUTSIDE:.0%} outside the province); generated in "
-          f"{time.perf_counter() - start:.1f} s", flush=True)
+    print(
+        f"{len(villages):,} villages, {vertices:,} vertices; {args.rows:,} points "
+        f"({SHARE_OUTSIDE:.0%} outside the province); generated in "
+        f"{time.perf_counter() - start:.1f} s",
+        flush=True,
+    )
 
     ours, memory = run_gridgis(villages, x, y)
     print(f"  gridgis: {ours.seconds:.2f} s", flush=True)
@@ -388,14 +477,18 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for result in results:
         ratio = result.seconds / reference.seconds
-        print(f"| {result.method} | {result.seconds:.2f} | {args.rows / result.seconds:,.0f} "
-              f"| {ratio:.2f} | {agreement(result, reference.village, villages, x, y)} "
-              f"| {result.note} |")
+        print(
+            f"| {result.method} | {result.seconds:.2f} | {args.rows / result.seconds:,.0f} "
+            f"| {ratio:.2f} | {agreement(result, reference.village, villages, x, y)} "
+            f"| {result.note} |"
+        )
     print()
     print(memory)
     ratio = ours.seconds / reference.seconds
-    print(f"target gridgis join ≤ 0.6 × geopandas: {'met' if ratio <= 0.6 else 'MISSED'} "
-          f"({ratio:.2f} ×)")
+    print(
+        f"target gridgis join ≤ 0.6 × geopandas: {'met' if ratio <= 0.6 else 'MISSED'} "
+        f"({ratio:.2f} ×)"
+    )
 
 
 if __name__ == "__main__":

@@ -67,13 +67,19 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     source = folder / "villages.geojson"
     start = time.perf_counter()
-    villages = synthetic_villages(province_outline(), villages=args.villages,
-                                  townships=args.villages // 12, seed=7,
-                                  vertex_spacing=args.spacing)
+    villages = synthetic_villages(
+        province_outline(),
+        villages=args.villages,
+        townships=args.villages // 12,
+        seed=7,
+        vertex_spacing=args.spacing,
+    )
     villages[["code", "name", "households", "geometry"]].to_file(source)
     vertices = int(shapely.get_num_coordinates(villages.geometry.values).sum())
-    print(f"generated {len(villages)} villages, {vertices:,} vertices "
-          f"({source.stat().st_size / 1e6:.1f} MB GeoJSON) in {time.perf_counter() - start:.1f} s")
+    print(
+        f"generated {len(villages)} villages, {vertices:,} vertices "
+        f"({source.stat().st_size / 1e6:.1f} MB GeoJSON) in {time.perf_counter() - start:.1f} s"
+    )
 
     print("timings:")
     start = time.perf_counter()
@@ -84,8 +90,9 @@ def main() -> None:
 
     gridgis = [sys.executable, "-m", "gridgis.cli.main"]
     project = folder / "province.gpkg"
-    init = timed("gridgis init", [*gridgis, "init", str(project), "--admin", str(source),
-                                  "--overwrite"])
+    init = timed(
+        "gridgis init", [*gridgis, "init", str(project), "--admin", str(source), "--overwrite"]
+    )
     check = timed("gridgis check", [*gridgis, "check", str(project)])
     total = init + check
     print()

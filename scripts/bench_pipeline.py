@@ -59,8 +59,19 @@ from gridgis.testing import synthetic_villages
 
 USCC_ALPHABET = np.array(list("0123456789ABCDEFGHJKLMNPQRTUWXY"))
 USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
-SECTORS = np.array(["商贸", "机械制造", "建材", "轻工", "道路运输", "建筑施工", "食品生产",
-                    "危险化学品", "城镇燃气"])
+SECTORS = np.array(
+    [
+        "商贸",
+        "机械制造",
+        "建材",
+        "轻工",
+        "道路运输",
+        "建筑施工",
+        "食品生产",
+        "危险化学品",
+        "城镇燃气",
+    ]
+)
 SECTOR_SHARE = np.array([0.3, 0.18, 0.12, 0.1, 0.08, 0.08, 0.08, 0.04, 0.02])
 RISKS = np.array(["低", "一般", "较大", "重大"])
 RISK_SHARE = np.array([0.55, 0.39, 0.05, 0.01])
@@ -94,21 +105,22 @@ def write_ledger(path: Path, villages: gpd.GeoDataFrame, rows: int, seed: int) -
         keep = hit[:size]
         chosen = villages.iloc[village[:size]]
         n = len(keep)
-        frame = pd.DataFrame({
-            "序号": np.arange(written + 1, written + n + 1),
-            "企业名称": [f"测试企业{i}有限公司" for i in range(written + 1, written + n + 1)],
-            "统一社会信用代码": usccs(n, rng),
-            "所属乡/镇/街道": chosen["township_name"].to_numpy(),
-            "所属村/社区": chosen["name"].to_numpy(),
-            "行业": rng.choice(SECTORS, n, p=SECTOR_SHARE),
-            "风险等级": rng.choice(RISKS, n, p=RISK_SHARE),
-            "员工人数": rng.lognormal(3, 1, n).astype(int) + 1,
-            "营业收入（万元）": np.round(rng.lognormal(6, 1.5, n), 1),
-            "经度": np.round(x[keep], 6),
-            "纬度": np.round(y[keep], 6),
-        })
-        frame.to_csv(path, mode="w" if first else "a", header=first, index=False,
-                     encoding="utf-8")
+        frame = pd.DataFrame(
+            {
+                "序号": np.arange(written + 1, written + n + 1),
+                "企业名称": [f"测试企业{i}有限公司" for i in range(written + 1, written + n + 1)],
+                "统一社会信用代码": usccs(n, rng),
+                "所属乡/镇/街道": chosen["township_name"].to_numpy(),
+                "所属村/社区": chosen["name"].to_numpy(),
+                "行业": rng.choice(SECTORS, n, p=SECTOR_SHARE),
+                "风险等级": rng.choice(RISKS, n, p=RISK_SHARE),
+                "员工人数": rng.lognormal(3, 1, n).astype(int) + 1,
+                "营业收入（万元）": np.round(rng.lognormal(6, 1.5, n), 1),
+                "经度": np.round(x[keep], 6),
+                "纬度": np.round(y[keep], 6),
+            }
+        )
+        frame.to_csv(path, mode="w" if first else "a", header=first, index=False, encoding="utf-8")
         first = False
         written += n
 
@@ -184,8 +196,9 @@ def anchors(ledger: Path, villages_file: Path, folder: Path) -> tuple[float, flo
     frame = pd.read_csv(ledger)
     read = time.perf_counter() - start
     villages = gpd.read_file(villages_file).to_crs(4490)
-    points = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["经度"], frame["纬度"]),
-                              crs=4490)
+    points = gpd.GeoDataFrame(
+        frame, geometry=gpd.points_from_xy(frame["经度"], frame["纬度"]), crs=4490
+    )
     joined = gpd.sjoin(points, villages[["code", "geometry"]], predicate="within", how="left")
     joined.to_file(folder / "anchor.gpkg", driver="GPKG", engine="pyogrio", use_arrow=True)
     return read, time.perf_counter() - start
@@ -209,10 +222,14 @@ def store_floor(project: Path, folder: Path) -> float:
     for name, (meta, table) in tables.items():
         options = {}
         if meta["geometry_name"]:
-            options = {"geometry_name": meta["geometry_name"], "crs": meta["crs"],
-                       "geometry_type": meta["geometry_type"]}
-        pyogrio.write_arrow(table, target, layer=name, driver="GPKG",
-                            append=target.exists(), **options)
+            options = {
+                "geometry_name": meta["geometry_name"],
+                "crs": meta["crs"],
+                "geometry_type": meta["geometry_type"],
+            }
+        pyogrio.write_arrow(
+            table, target, layer=name, driver="GPKG", append=target.exists(), **options
+        )
     with contextlib.closing(sqlite3.connect(target)) as connection:
         connection.execute("CREATE INDEX enterprise_key ON enterprises (enterprise_id)")
         connection.commit()
@@ -223,9 +240,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--villages", type=int, default=3000)
-    parser.add_argument(
-        "--capacity-per-member", type=int, help="default: 1.5 x the mean grid load"
-    )
+    parser.add_argument("--capacity-per-member", type=int, help="default: 1.5 x the mean grid load")
     parser.add_argument("--keep", type=Path, help="keep the generated files in this folder")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench_pipeline_"))
@@ -233,33 +248,42 @@ def main() -> None:
     gridgis = [sys.executable, "-m", "gridgis.cli.main", "-q"]
 
     start = time.perf_counter()
-    villages = synthetic_villages(province_outline(), villages=args.villages,
-                                  townships=args.villages // 12, seed=7)
+    villages = synthetic_villages(
+        province_outline(), villages=args.villages, townships=args.villages // 12, seed=7
+    )
     villages_file = folder / "villages.geojson"
     villages[["code", "name", "households", "geometry"]].to_file(villages_file)
     project = folder / "province.gpkg"
-    subprocess.run([*gridgis, "init", str(project), "--admin", str(villages_file),
-                    "--overwrite"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*gridgis, "init", str(project), "--admin", str(villages_file), "--overwrite"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     # A limit above every village keeps each village one base grid: quick to set up.
-    subprocess.run([*gridgis, "divide", str(project), "--by", "area", "--max-load", "1e9"],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*gridgis, "divide", str(project), "--by", "area", "--max-load", "1e9"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     # Mean risk weight of the ledger below: 低 1, 一般 2, 较大 4, 重大 8.
     mean_weight = float(RISK_SHARE @ np.array([1, 2, 4, 8]))
-    capacity = args.capacity_per_member or round(
-        1.5 * mean_weight * args.rows / len(villages), -2
-    )
+    capacity = args.capacity_per_member or round(1.5 * mean_weight * args.rows / len(villages), -2)
     rules = folder / "rules.toml"
     rules.write_text(
-        re.sub(r"(?m)^capacity_per_member = \d+",
-               f"capacity_per_member = {capacity:.0f}",
-               (DATA_DIR / "rules.toml").read_text(encoding="utf-8")),
+        re.sub(
+            r"(?m)^capacity_per_member = \d+",
+            f"capacity_per_member = {capacity:.0f}",
+            (DATA_DIR / "rules.toml").read_text(encoding="utf-8"),
+        ),
         encoding="utf-8",
     )
     ledger = folder / "ledger.csv"
     write_ledger(ledger, villages.to_crs(4490), args.rows, seed=11)
-    print(f"set-up: {len(villages)} villages, capacity {capacity:.0f} per grid, "
-          f"ledger {args.rows:,} rows "
-          f"({ledger.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - start:.0f} s")
+    print(
+        f"set-up: {len(villages)} villages, capacity {capacity:.0f} per grid, "
+        f"ledger {args.rows:,} rows "
+        f"({ledger.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - start:.0f} s"
+    )
 
     print("timings:")
     read_seconds = pipeline_seconds = float("nan")
@@ -284,26 +308,29 @@ def main() -> None:
     again: list[tuple[str, float, float]] = []
     if args.rows <= 2_000_000:
         for label, command in (
-            ("gridgis enterprises import, same ledger again",
-             [*gridgis, "enterprises", "import", str(project), str(ledger)]),
+            (
+                "gridgis enterprises import, same ledger again",
+                [*gridgis, "enterprises", "import", str(project), str(ledger)],
+            ),
             ("gridgis assign again", [*gridgis, "assign", str(project), "--rules", str(rules)]),
         ):
             again.append((label, *run_measured(label, command)))
     print()
     print(f"| step ({args.rows:,} rows) | seconds | rows/s | peak MB | × geopandas pipeline |")
     print("|---|---|---|---|---|")
-    for label, seconds, peak in (("pandas.read_csv (anchor)", read_seconds, float("nan")),
-                                 ("geopandas read+sjoin+write (anchor)", pipeline_seconds,
-                                  float("nan")),
-                                 ("GDAL writes the stored rows (floor anchor)", floor_seconds,
-                                  float("nan")),
-                                 ("gridgis enterprises import", import_seconds, import_mb),
-                                 ("gridgis assign", assign_seconds, assign_mb),
-                                 ("gridgis import + assign", total, max(import_mb, assign_mb)),
-                                 *again):
+    for label, seconds, peak in (
+        ("pandas.read_csv (anchor)", read_seconds, float("nan")),
+        ("geopandas read+sjoin+write (anchor)", pipeline_seconds, float("nan")),
+        ("GDAL writes the stored rows (floor anchor)", floor_seconds, float("nan")),
+        ("gridgis enterprises import", import_seconds, import_mb),
+        ("gridgis assign", assign_seconds, assign_mb),
+        ("gridgis import + assign", total, max(import_mb, assign_mb)),
+        *again,
+    ):
         ratio = seconds / pipeline_seconds if pipeline_seconds == pipeline_seconds else float("nan")
-        print(f"| {label} | {seconds:.1f} | {args.rows / seconds:,.0f} | {peak:.0f} | "
-              f"{ratio:.2f} |")
+        print(
+            f"| {label} | {seconds:.1f} | {args.rows / seconds:,.0f} | {peak:.0f} | {ratio:.2f} |"
+        )
     if args.rows == 1_000_000:
         print(f"target 1M rows under 10 s: {'met' if total < 10 else 'MISSED'} ({total:.1f} s)")
     if args.rows >= 10_000_000:

@@ -171,18 +171,56 @@ CHINESE_DIGITS = "一二三四五六七八九十"
 # and multipliers for the zone an enterprise lies in. The county seat holds the
 # shops and crowded places; the park holds the factories and most chemicals.
 SECTOR_WEIGHTS = {
-    "商贸": 24.0, "人员密集场所": 5.0, "食品生产": 8.0, "轻工": 7.0, "机械制造": 8.0,
-    "建材": 7.0, "道路运输": 8.0, "建筑施工": 7.0, "危险化学品": 3.5, "烟花爆竹": 0.8,
-    "城镇燃气": 1.5, "纺织": 2.0, "冶金": 1.0, "有色金属": 0.5, "非煤矿山": 0.0,
-    "交通工程": 1.0, "水利工程": 0.5, "特种设备": 2.0, "农业机械": 2.0, "畜牧养殖": 5.0,
+    "商贸": 24.0,
+    "人员密集场所": 5.0,
+    "食品生产": 8.0,
+    "轻工": 7.0,
+    "机械制造": 8.0,
+    "建材": 7.0,
+    "道路运输": 8.0,
+    "建筑施工": 7.0,
+    "危险化学品": 3.5,
+    "烟花爆竹": 0.8,
+    "城镇燃气": 1.5,
+    "纺织": 2.0,
+    "冶金": 1.0,
+    "有色金属": 0.5,
+    "非煤矿山": 0.0,
+    "交通工程": 1.0,
+    "水利工程": 0.5,
+    "特种设备": 2.0,
+    "农业机械": 2.0,
+    "畜牧养殖": 5.0,
     "学校": 2.0,
 }
 ZONE_MULTIPLIERS = {
-    "seat": {"商贸": 1.8, "人员密集场所": 2.0, "学校": 1.5, "畜牧养殖": 0.05, "农业机械": 0.2,
-             "机械制造": 0.4, "建材": 0.4, "冶金": 0.2, "有色金属": 0.2, "危险化学品": 0.4},
-    "park": {"机械制造": 3.0, "建材": 2.5, "轻工": 2.5, "危险化学品": 4.0, "冶金": 3.0,
-             "有色金属": 3.0, "食品生产": 1.5, "纺织": 2.0, "商贸": 0.3, "人员密集场所": 0.1,
-             "学校": 0.0, "畜牧养殖": 0.0, "城镇燃气": 0.5},
+    "seat": {
+        "商贸": 1.8,
+        "人员密集场所": 2.0,
+        "学校": 1.5,
+        "畜牧养殖": 0.05,
+        "农业机械": 0.2,
+        "机械制造": 0.4,
+        "建材": 0.4,
+        "冶金": 0.2,
+        "有色金属": 0.2,
+        "危险化学品": 0.4,
+    },
+    "park": {
+        "机械制造": 3.0,
+        "建材": 2.5,
+        "轻工": 2.5,
+        "危险化学品": 4.0,
+        "冶金": 3.0,
+        "有色金属": 3.0,
+        "食品生产": 1.5,
+        "纺织": 2.0,
+        "商贸": 0.3,
+        "人员密集场所": 0.1,
+        "学校": 0.0,
+        "畜牧养殖": 0.0,
+        "城镇燃气": 0.5,
+    },
     "town": {},
     "rural": {"畜牧养殖": 3.0, "农业机械": 2.5, "商贸": 0.8, "人员密集场所": 0.4},
 }
@@ -240,8 +278,14 @@ SHOP_WORDS = {
 }
 # Unlicensed workshops go by the owner's surname: 红星村马记砖厂.
 WORKSHOP_WORDS = {
-    "商贸": "小卖部", "人员密集场所": "饭馆", "轻工": "家具作坊", "建材": "砖厂",
-    "食品生产": "油坊", "机械制造": "电焊铺", "畜牧养殖": "养殖场", "道路运输": "货运部",
+    "商贸": "小卖部",
+    "人员密集场所": "饭馆",
+    "轻工": "家具作坊",
+    "建材": "砖厂",
+    "食品生产": "油坊",
+    "机械制造": "电焊铺",
+    "畜牧养殖": "养殖场",
+    "道路运输": "货运部",
     "建筑施工": "施工队",
 }
 PRODUCTS = {
@@ -254,7 +298,12 @@ PRODUCTS = {
     "道路运输": ("普通货物运输", "危险货物运输", "仓储服务"),
     "建筑施工": ("房屋建筑施工", "市政道路施工", "装饰装修"),
     "危险化学品": (
-        "成品油（汽油、柴油）", "液氨", "甲醇", "工业气体（氧气、乙炔）", "涂料", "盐酸",
+        "成品油（汽油、柴油）",
+        "液氨",
+        "甲醇",
+        "工业气体（氧气、乙炔）",
+        "涂料",
+        "盐酸",
     ),
     "烟花爆竹": ("烟花爆竹零售", "烟花爆竹批发储存"),
     "城镇燃气": ("管道天然气供应", "液化石油气充装", "CNG加气"),
@@ -272,21 +321,49 @@ PRODUCTS = {
 
 # Products that go with a particular trade word; other words use the sector's list.
 PRODUCTS_BY_WORD = {
-    "塑料制品": ("塑料编织袋", "塑料管材"), "包装": ("纸箱", "塑料编织袋"),
+    "塑料制品": ("塑料编织袋", "塑料管材"),
+    "包装": ("纸箱", "塑料编织袋"),
     "纸业": ("瓦楞纸", "纸箱"),
-    "家具": ("木质家具", "办公家具"), "印刷": ("包装印刷品",), "乳业": ("乳制品",),
-    "枸杞": ("枸杞干果",), "面粉": ("面粉",), "粮油": ("面粉", "食用植物油"),
-    "清真食品": ("清真牛羊肉制品",), "混凝土": ("商品混凝土",), "水泥制品": ("水泥预制件",),
-    "砖业": ("页岩砖",), "奶牛养殖": ("奶牛养殖",), "铝业": ("铝型材",), "镁业": ("镁合金锭",),
-    "油品": ("成品油（汽油、柴油）",), "气体": ("工业气体（氧气、乙炔）",),
-    "天然气": ("管道天然气供应", "CNG加气"), "液化气": ("液化石油气充装",),
-    "酒店": ("住宿", "餐饮服务"), "宾馆": ("住宿",), "餐饮": ("餐饮服务",), "商场": ("商品零售",),
-    "购物中心": ("商品零售",), "幼儿园": ("学前教育",), "培训学校": ("职业技能培训",),
-    "便利店": ("日用百货", "烟酒副食"), "五金店": ("五金建材销售",), "副食店": ("烟酒副食",),
-    "饭馆": ("餐饮服务",), "餐厅": ("餐饮服务",), "歌舞厅": ("文化娱乐",), "家具厂": ("木质家具",),
-    "印刷部": ("包装印刷品",), "塑料加工厂": ("塑料编织袋",), "小卖部": ("日用百货",),
-    "家具作坊": ("木质家具",), "砖厂": ("页岩砖",), "油坊": ("食用植物油",),
-    "电焊铺": ("钢结构件",), "货运部": ("普通货物运输",), "施工队": ("房屋建筑施工",),
+    "家具": ("木质家具", "办公家具"),
+    "印刷": ("包装印刷品",),
+    "乳业": ("乳制品",),
+    "枸杞": ("枸杞干果",),
+    "面粉": ("面粉",),
+    "粮油": ("面粉", "食用植物油"),
+    "清真食品": ("清真牛羊肉制品",),
+    "混凝土": ("商品混凝土",),
+    "水泥制品": ("水泥预制件",),
+    "砖业": ("页岩砖",),
+    "奶牛养殖": ("奶牛养殖",),
+    "铝业": ("铝型材",),
+    "镁业": ("镁合金锭",),
+    "油品": ("成品油（汽油、柴油）",),
+    "气体": ("工业气体（氧气、乙炔）",),
+    "天然气": ("管道天然气供应", "CNG加气"),
+    "液化气": ("液化石油气充装",),
+    "酒店": ("住宿", "餐饮服务"),
+    "宾馆": ("住宿",),
+    "餐饮": ("餐饮服务",),
+    "商场": ("商品零售",),
+    "购物中心": ("商品零售",),
+    "幼儿园": ("学前教育",),
+    "培训学校": ("职业技能培训",),
+    "便利店": ("日用百货", "烟酒副食"),
+    "五金店": ("五金建材销售",),
+    "副食店": ("烟酒副食",),
+    "饭馆": ("餐饮服务",),
+    "餐厅": ("餐饮服务",),
+    "歌舞厅": ("文化娱乐",),
+    "家具厂": ("木质家具",),
+    "印刷部": ("包装印刷品",),
+    "塑料加工厂": ("塑料编织袋",),
+    "小卖部": ("日用百货",),
+    "家具作坊": ("木质家具",),
+    "砖厂": ("页岩砖",),
+    "油坊": ("食用植物油",),
+    "电焊铺": ("钢结构件",),
+    "货运部": ("普通货物运输",),
+    "施工队": ("房屋建筑施工",),
 }
 
 # Unified social credit code (GB 32100) parts: registration authority and
@@ -296,9 +373,26 @@ USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2])
 
 LEDGER_COLUMNS = (
-    "序号", "企业名称", "统一社会信用代码", "详细地址", "主要负责人", "联系电话", "电子邮箱",
-    "员工人数", "生产/经营/储存主要产品", "是否注册营业执照", "所属乡/镇/街道", "所属村/社区",
-    "行业", "风险等级", "重大危险源", "营业收入（万元）", "厂房性质", "经度", "纬度", "坐标系",
+    "序号",
+    "企业名称",
+    "统一社会信用代码",
+    "详细地址",
+    "主要负责人",
+    "联系电话",
+    "电子邮箱",
+    "员工人数",
+    "生产/经营/储存主要产品",
+    "是否注册营业执照",
+    "所属乡/镇/街道",
+    "所属村/社区",
+    "行业",
+    "风险等级",
+    "重大危险源",
+    "营业收入（万元）",
+    "厂房性质",
+    "经度",
+    "纬度",
+    "坐标系",
 )
 COORD_SYSTEMS = ("WGS-84", "GCJ-02", "BD-09")
 COORD_SYSTEM_PROBABILITIES = (0.80, 0.12, 0.08)
@@ -356,7 +450,7 @@ def _person_names(rng: np.random.Generator, count: int, taken: set[str] | None =
     # 马 is weighted up: many Hui families in Ningxia carry it.
     weights = np.ones(len(SURNAMES))
     weights[SURNAMES.index("马")] = 6.0
-    weights[: 10] += 2.0
+    weights[:10] += 2.0
     weights /= weights.sum()
     names: list[str] = []
     while len(names) < count:
@@ -644,9 +738,7 @@ def build_admin_units(outline: shapely.Polygon, rng: np.random.Generator) -> Adm
     kinds = np.array([TOWNSHIPS[t].kind for t in township_of])
     # Communities: the town proper around the seat, and each town's own seat.
     is_community = np.where(kinds == "街道", to_seat <= COMMUNITY_RADIUS_M, False)
-    for township in np.flatnonzero(
-        [spec.kind == "镇" for spec in TOWNSHIPS]
-    ):
+    for township in np.flatnonzero([spec.kind == "镇" for spec in TOWNSHIPS]):
         members = np.flatnonzero(township_of == township)
         is_community[members[np.argmin(to_own_centre[members])]] = True
 
@@ -743,8 +835,12 @@ class Lines:
 
 
 def _grid_streets(
-    centre: np.ndarray, half_size: tuple[float, float], spacing: float, angle: float,
-    names: Sequence[str], clip: shapely.Geometry,
+    centre: np.ndarray,
+    half_size: tuple[float, float],
+    spacing: float,
+    angle: float,
+    names: Sequence[str],
+    clip: shapely.Geometry,
 ) -> list[tuple[str, str, shapely.LineString]]:
     """Lay a rotated street grid over a rectangle around ``centre`` and clip it."""
     half_w, half_h = half_size
@@ -781,9 +877,7 @@ def _minimum_spanning_edges(n: int, edges: np.ndarray, lengths: np.ndarray) -> n
     return in_tree
 
 
-def build_lines(
-    outline: shapely.Polygon, units: AdminUnits, rng: np.random.Generator
-) -> Lines:
+def build_lines(outline: shapely.Polygon, units: AdminUnits, rng: np.random.Generator) -> Lines:
     """Draw a plausible road network and the rivers and canals.
 
     Arterials cross the county; local roads link neighbouring settlements along
@@ -808,11 +902,17 @@ def build_lines(
     roads: list[tuple[str, str, shapely.Geometry]] = []
 
     arterials = (
-        ("银河高速公路", "高速公路",
-         [(106.29, 38.43), (106.31, 38.60), (106.36, 38.74), (106.45, 38.90)]),
+        (
+            "银河高速公路",
+            "高速公路",
+            [(106.29, 38.43), (106.31, 38.60), (106.36, 38.74), (106.45, 38.90)],
+        ),
         ("金山公路", "国道", [(106.36, 38.43), (106.35, 38.55), (106.40, 38.70), (106.47, 38.90)]),
-        ("长乐公路", "省道", [(105.90, 38.76), (106.10, 38.73), (106.26, 38.72), (106.45, 38.71),
-                          (106.60, 38.69)]),
+        (
+            "长乐公路",
+            "省道",
+            [(105.90, 38.76), (106.10, 38.73), (106.26, 38.72), (106.45, 38.71), (106.60, 38.69)],
+        ),
         ("丰安公路", "省道", [(106.24, 38.55), (106.35, 38.552), (106.45, 38.57), (106.60, 38.60)]),
         ("园区大道", "县道", [(106.35, 38.55), (106.33, 38.62), (106.27, 38.70), (106.16, 38.74)]),
         ("滨河大道", "县道", [(106.43, 38.45), (106.50, 38.53), (106.55, 38.62), (106.57, 38.68)]),
@@ -855,8 +955,11 @@ def build_lines(
         road_class = "乡道" if lengths[k] > 3500.0 else "村道"
         prefix = "Y" if road_class == "乡道" else "C"
         roads.append(
-            (f"{road_class}{prefix}{number:03d}", road_class,
-             shapely.intersection(shapely.linestrings(line), clip))
+            (
+                f"{road_class}{prefix}{number:03d}",
+                road_class,
+                shapely.intersection(shapely.linestrings(line), clip),
+            )
         )
 
     # Field roads: Helan's irrigated farmland is laid out in long strips, and
@@ -896,8 +999,10 @@ def build_lines(
     river_line = shapely.offset_curve(river_line, -400.0 if _is_ccw(outline) else 400.0)
     rivers.append(("黄河", river_line))
     for name, control in (
-        ("唐徕渠",
-         [(106.27, 38.43), (106.31, 38.56), (106.32, 38.66), (106.38, 38.80), (106.45, 38.88)]),
+        (
+            "唐徕渠",
+            [(106.27, 38.43), (106.31, 38.56), (106.32, 38.66), (106.38, 38.80), (106.45, 38.88)],
+        ),
         ("惠农渠", [(106.40, 38.45), (106.43, 38.56), (106.46, 38.64), (106.50, 38.70)]),
     ):
         lon, lat = np.array(control).T
@@ -1003,9 +1108,7 @@ def _enterprise_points(
     """
     villages_m = units.villages.to_crs(METRIC).geometry.values
     seat = _metric_point(*SEAT_LONLAT)
-    town_seats = np.array(
-        [_metric_point(s.lon, s.lat) for s in TOWNSHIPS if s.kind != "街道"]
-    )
+    town_seats = np.array([_metric_point(s.lon, s.lat) for s in TOWNSHIPS if s.kind != "街道"])
     streets = lines.roads[lines.roads["class"] == "城市道路"]
     in_park = streets["name"].isin(PARK_STREET_NAMES).to_numpy()
     seat_streets = streets.geometry.values[~in_park]
@@ -1059,9 +1162,7 @@ def _enterprise_points(
     return xy[chosen_idx], village[chosen_idx], zone[chosen_idx]
 
 
-def _along(
-    roads: np.ndarray, count: int, spread: float, rng: np.random.Generator
-) -> np.ndarray:
+def _along(roads: np.ndarray, count: int, spread: float, rng: np.random.Generator) -> np.ndarray:
     """Draw points beside roads, uniformly by length, scattered by ``spread`` metres."""
     lengths = shapely.length(roads)
     which = rng.choice(len(roads), size=count, p=lengths / lengths.sum())
@@ -1089,9 +1190,7 @@ def _choose_rows(rng: np.random.Generator, probabilities: np.ndarray) -> np.ndar
     return np.minimum((draws > cumulative).sum(axis=1), probabilities.shape[1] - 1)
 
 
-def _address(
-    township: str, village: str, road: str | None, rng: np.random.Generator
-) -> str:
+def _address(township: str, village: str, road: str | None, rng: np.random.Generator) -> str:
     """Compose an address like 贺兰县金山镇红星村工业路12号.
 
     Without a nearby road, a village address names its group (组) and a town's
@@ -1244,9 +1343,7 @@ def build_ledger(
     street_name[nearest_idx[0]] = np.where(
         nearest_distance < 250.0, addressable["name"].to_numpy()[nearest_idx[1]], None
     )
-    township_of_village = dict(
-        zip(units.townships["code"], units.townships["name"], strict=True)
-    )
+    township_of_village = dict(zip(units.townships["code"], units.townships["name"], strict=True))
     village_code = villages["code"].to_numpy()[village_idx]
     township_name = np.array([township_of_village[c[:9]] for c in village_code])
     village_name = village_names[village_idx]
@@ -1309,8 +1406,12 @@ def _shift_coordinates(
 
 
 def _add_faults(
-    rows: pd.DataFrame, truth: pd.DataFrame, units: AdminUnits, lines: Lines,
-    xy: np.ndarray, rng: np.random.Generator,
+    rows: pd.DataFrame,
+    truth: pd.DataFrame,
+    units: AdminUnits,
+    lines: Lines,
+    xy: np.ndarray,
+    rng: np.random.Generator,
 ) -> Ledger:
     """Spoil a few rows on purpose, the way real ledgers are spoilt.
 
@@ -1370,7 +1471,8 @@ def _add_faults(
     own = village_index[mismatch]
     probe = shapely.buffer(shapely.points(xy[mismatch]), edge_distance[mismatch] + 30.0)
     neighbours = [
-        int(i) for i in shapely.STRtree(villages_m).query(probe, predicate="intersects")
+        int(i)
+        for i in shapely.STRtree(villages_m).query(probe, predicate="intersects")
         if int(i) != own
     ]
     declared = villages.iloc[min(neighbours)]
@@ -1403,8 +1505,9 @@ def _add_faults(
 
     rows.insert(0, "序号", np.arange(1, len(rows) + 1))
     truth.insert(0, "序号", np.arange(1, len(truth) + 1))
-    rows = rows.astype({"员工人数": "int64", "营业收入（万元）": "float64",
-                        "经度": "float64", "纬度": "float64"})
+    rows = rows.astype(
+        {"员工人数": "int64", "营业收入（万元）": "float64", "经度": "float64", "纬度": "float64"}
+    )
     faults = {
         "invalid_uscc": [serial(invalid)],
         "duplicate_uscc": [serial(original), insert_at + 1],
@@ -1470,10 +1573,24 @@ def build_staff(units: AdminUnits, rng: np.random.Generator) -> pd.DataFrame:
     departments = tomllib.loads(DEPARTMENTS_PATH.read_text(encoding="utf-8"))["department"]
     rows: list[dict[str, str]] = []
 
-    def add(role: str, title: str, township: str = "", department: str = "",
-            village: str = "", duty: str = "") -> None:
-        rows.append({"角色": role, "职务": title, "所属乡镇街道": township, "部门": department,
-                     "所属村社区": village, "专兼职": duty})
+    def add(
+        role: str,
+        title: str,
+        township: str = "",
+        department: str = "",
+        village: str = "",
+        duty: str = "",
+    ) -> None:
+        rows.append(
+            {
+                "角色": role,
+                "职务": title,
+                "所属乡镇街道": township,
+                "部门": department,
+                "所属村社区": village,
+                "专兼职": duty,
+            }
+        )
 
     leader_titles = ("县委常委、副县长", "副县长", "县人大常委会副主任", "县政协副主席")
     for i, (_, township) in enumerate(units.townships.iterrows()):
@@ -1508,8 +1625,16 @@ def build_staff(units: AdminUnits, rng: np.random.Generator) -> pd.DataFrame:
             add("网格长", "社区居委会委员" if community else "村委会委员", **place)
         for _ in range(members):
             full_time = rng.random() < (0.8 if community else 0.25)
-            add("网格员", "专职网格员" if full_time else "兼职网格员（村民小组长）" if not community
-                else "兼职网格员", duty="专职" if full_time else "兼职", **place)
+            add(
+                "网格员",
+                "专职网格员"
+                if full_time
+                else "兼职网格员（村民小组长）"
+                if not community
+                else "兼职网格员",
+                duty="专职" if full_time else "兼职",
+                **place,
+            )
 
     staff = pd.DataFrame(rows)
     staff.insert(0, "姓名", _person_names(rng, len(staff)))
@@ -1538,7 +1663,10 @@ def _write_gbk_shapefile(villages: gpd.GeoDataFrame, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "villages.shp"
     pyogrio.write_dataframe(
-        villages, path, driver="ESRI Shapefile", encoding="GBK",
+        villages,
+        path,
+        driver="ESRI Shapefile",
+        encoding="GBK",
         layer_options={"DBF_DATE_LAST_UPDATE": FIXED_TIME.strftime("%Y-%m-%d")},
     )
     path.with_suffix(".cpg").unlink(missing_ok=True)
@@ -1614,8 +1742,16 @@ def _write_ledger_xlsx(rows: pd.DataFrame, path: Path) -> None:
         letter = get_column_letter(LEDGER_COLUMNS.index(header) + 1)
         for cell in sheet[letter][4:]:
             cell.number_format = number_format
-    widths = {"企业名称": 34, "统一社会信用代码": 21, "详细地址": 40, "生产/经营/储存主要产品": 22,
-              "联系电话": 14, "电子邮箱": 20, "所属乡/镇/街道": 12, "所属村/社区": 12}
+    widths = {
+        "企业名称": 34,
+        "统一社会信用代码": 21,
+        "详细地址": 40,
+        "生产/经营/储存主要产品": 22,
+        "联系电话": 14,
+        "电子邮箱": 20,
+        "所属乡/镇/街道": 12,
+        "所属村/社区": 12,
+    }
     for column, header in enumerate(LEDGER_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = widths.get(header, 10)
     sheet.freeze_panes = "C5"
@@ -1678,7 +1814,11 @@ def _write_truth_csv(truth: pd.DataFrame, path: Path) -> None:
 
 
 def write_outputs(
-    out: Path, units: AdminUnits, lines: Lines, ledger: Ledger, staff: pd.DataFrame,
+    out: Path,
+    units: AdminUnits,
+    lines: Lines,
+    ledger: Ledger,
+    staff: pd.DataFrame,
     blocks: np.ndarray,
 ) -> None:
     """Write every demo file into ``out``, replacing older ones.

@@ -9,11 +9,10 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+from click.testing import CliRunner, Result
 
 from gridgis.paths import DATA_DIR
 from gridgis.testing import synthetic_villages
-
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 @pytest.fixture(autouse=True)
@@ -37,10 +36,7 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def helan_outline() -> shapely.Geometry:
-    source = DATA_DIR / "helan_county.geojson"
-    if not source.exists():
-        source = SHARED_DATA / "helan_county.geojson"
-    return gpd.read_file(source).geometry.iloc[0]
+    return gpd.read_file(DATA_DIR / "helan_county.geojson").geometry.iloc[0]
 
 
 def box_villages() -> gpd.GeoDataFrame:
@@ -74,6 +70,13 @@ def villages_boxes() -> gpd.GeoDataFrame:
 def synthetic_county(helan_outline: shapely.Geometry) -> gpd.GeoDataFrame:
     """About 120 Voronoi villages in 8 townships over the real 贺兰县 outline (EPSG:4326)."""
     return synthetic_villages(helan_outline, villages=120, townships=8, seed=1)
+
+
+def run(*args: object, **options: object) -> Result:
+    """Run the gridgis CLI in-process (click's CliRunner) with arguments as strings."""
+    from gridgis.cli.main import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args], **options)  # type: ignore[arg-type]
 
 
 def file_digest(path: Path) -> str:
@@ -131,3 +134,35 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     result = CliRunner().invoke(cli, ["demo", str(out)])
     assert result.exit_code == 0, result.output
     return out, result.output
+
+
+@pytest.fixture(scope="session")
+def demo_divided(tmp_path_factory: pytest.TempPathFactory, demo_project_template: Path) -> Path:
+    """The demo county divided by households (at most 300), with the demo ledger imported.
+
+    Shared by the tests; copy it (``shutil.copyfile``) before changing it.
+    """
+    import shutil
+
+    from gridgis.paths import DEMO_DIR
+
+    project = tmp_path_factory.mktemp("divided") / "helan.gpkg"
+    shutil.copyfile(demo_project_template, project)
+    result = run("divide", project, "--by", "households", "--max-load", "300")
+    assert result.exit_code == 0, result.output
+    result = run("enterprises", "import", project, DEMO_DIR / "enterprises.xlsx")
+    assert result.exit_code == 0, result.output
+    return project
+
+
+@pytest.fixture(scope="session")
+def demo_assigned(tmp_path_factory: pytest.TempPathFactory, demo_divided: Path) -> Path:
+    """:func:`demo_divided` with every enterprise assigned (no roster: default capacity)."""
+    import shutil
+
+    project = tmp_path_factory.mktemp("assigned") / "helan.gpkg"
+    shutil.copyfile(demo_divided, project)
+    result = run("assign", project)
+    assert result.exit_code == 0, result.output
+    assert "rows 3000 = territorial" in result.output
+    return project

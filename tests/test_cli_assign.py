@@ -5,10 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner, Result
-from conftest import file_digest
+from conftest import file_digest, run
 
-from gridgis.cli.main import cli
 from gridgis.io.assignment_view import read_assignments
 from gridgis.io.store import open_project
 from gridgis.paths import DEMO_DIR
@@ -16,24 +14,13 @@ from gridgis.paths import DEMO_DIR
 FAULTS = json.loads((DEMO_DIR / "ledger_faults.json").read_text())
 
 
-def run(*args: object) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
 @pytest.fixture(scope="module")
-def assigned(tmp_path_factory: pytest.TempPathFactory, demo_project_template: Path) -> Path:
-    """The demo county divided by households, with the demo ledger imported and assigned."""
+def assigned(tmp_path_factory: pytest.TempPathFactory, demo_assigned: Path) -> Path:
+    """A copy of the assigned demo project for this module (one test imports into it)."""
     import shutil
 
     project = tmp_path_factory.mktemp("assign") / "helan.gpkg"
-    shutil.copyfile(demo_project_template, project)
-    divided = run("divide", project, "--by", "households", "--max-load", "400")
-    assert divided.exit_code == 0, divided.output
-    imported = run("enterprises", "import", project, DEMO_DIR / "enterprises.xlsx")
-    assert imported.exit_code == 0, imported.output
-    result = run("assign", project)
-    assert result.exit_code == 0, result.output
-    assert "rows 3000 = territorial" in result.output
+    shutil.copyfile(demo_assigned, project)
     return project
 
 
@@ -192,7 +179,7 @@ def test_assign_again_in_small_batches_changes_nothing(assigned: Path, tmp_path:
     import shutil
     import sqlite3
 
-    from gridgis.project import assign_project
+    from gridgis.project.assign import assign_project
 
     project = tmp_path / "helan.gpkg"
     shutil.copyfile(assigned, project)

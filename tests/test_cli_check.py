@@ -3,15 +3,9 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
-from click.testing import CliRunner, Result
-from conftest import box_villages, file_digest
+from conftest import box_villages, file_digest, run
 
-from gridgis.cli.main import cli
 from gridgis.io.store import open_project
-
-
-def run(*args: object) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def _project(tmp_path: Path, villages: gpd.GeoDataFrame) -> Path:

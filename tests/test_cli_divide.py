@@ -8,10 +8,8 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from click.testing import CliRunner, Result
-from conftest import box_villages, file_digest
+from conftest import box_villages, file_digest, run
 
-from gridgis.cli.main import cli
 from gridgis.codes import parse
 from gridgis.io.store import open_project
 from gridgis.paths import DEMO_DIR
@@ -19,10 +17,6 @@ from gridgis.topology import check_grids
 
 MAX_KM2 = 4.0
 VILLAGE = "640122101204"
-
-
-def run(*args: object) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 @pytest.fixture(scope="module")

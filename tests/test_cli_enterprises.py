@@ -2,18 +2,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner, Result
-from conftest import box_villages, file_digest
+from conftest import box_villages, file_digest, run
 
-from gridgis.cli.main import cli
 from gridgis.io.store import open_project
 from gridgis.paths import DEMO_DIR
 
 HEADER = "企业名称,统一社会信用代码,所属乡/镇/街道,所属村/社区,经度,纬度,行业,风险等级\n"
-
-
-def run(*args: object) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 @pytest.fixture
@@ -144,7 +138,7 @@ def test_a_bad_row_late_in_the_ledger_stops_the_import_cleanly(
     # Read two rows at a time, so the bad row is met by the helper process
     # after several chunks have already been written to the working copy.
     from gridgis.errors import InputDataError
-    from gridgis.project import import_ledger
+    from gridgis.project.ledger import import_ledger
 
     rows = ROWS * 4 + ['丁公司,,金山镇,红星村,106.2,38.5,商贸,一般,"多余","字段"'] + ROWS
     ledger = _ledger(tmp_path, rows, encoding="utf-8")
@@ -156,9 +150,7 @@ def test_a_bad_row_late_in_the_ledger_stops_the_import_cleanly(
     assert all(name.endswith(".lock") for name in leftovers), leftovers
 
 
-def test_sigterm_during_import_stops_the_helper_process_too(
-    tmp_path: Path, project: Path
-) -> None:
+def test_sigterm_during_import_stops_the_helper_process_too(tmp_path: Path, project: Path) -> None:
     import signal
     import subprocess
     import sys
@@ -168,8 +160,15 @@ def test_sigterm_during_import_stops_the_helper_process_too(
     ledger = _ledger(tmp_path, rows, encoding="utf-8")
     before = file_digest(project)
     process = subprocess.Popen(
-        [sys.executable, "-m", "gridgis.cli.main", "enterprises", "import", str(project),
-         str(ledger)],
+        [
+            sys.executable,
+            "-m",
+            "gridgis.cli.main",
+            "enterprises",
+            "import",
+            str(project),
+            str(ledger),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -4,15 +4,9 @@ import geopandas as gpd
 import pyogrio
 import pytest
 import shapely
-from click.testing import CliRunner, Result
-from conftest import box_villages, file_digest, folder_listing
+from conftest import box_villages, file_digest, folder_listing, run
 
-from gridgis.cli.main import cli
 from gridgis.io.store import open_project
-
-
-def run(*args: object) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 @pytest.fixture

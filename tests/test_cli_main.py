@@ -23,12 +23,12 @@ def test_every_command_is_reachable_and_has_help() -> None:
 
 
 def test_internal_errors_are_one_sentence(monkeypatch) -> None:
-    import gridgis.project
+    import gridgis.project.check
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(gridgis.project, "check_project", broken)
+    monkeypatch.setattr(gridgis.project.check, "check_project", broken)
     result = CliRunner().invoke(cli, ["check", "x.gpkg"])
     assert result.exit_code == 1
     assert result.output.startswith("Internal error: ZeroDivisionError: boom")
@@ -89,8 +89,13 @@ def test_the_demo_sums_each_step_up_in_one_line(demo_run) -> None:
     lines = output.strip().splitlines()
     assert len(lines) <= 20, output
     assert "rows 3000 = territorial" in output
-    for name in ("helan.gpkg", "check_issues.gpkg", "quality.xlsx", "grids.gpkg",
-                 "assignments.csv"):
+    for name in (
+        "helan.gpkg",
+        "check_issues.gpkg",
+        "quality.xlsx",
+        "grids.gpkg",
+        "assignments.csv",
+    ):
         assert str(out / name) in output
         assert (out / name).exists()
     assert "gridgis -v demo" in output

@@ -258,8 +258,9 @@ def test_enterprises_lie_in_declared_villages(ledger, truth, faults, villages):
     faulty = {s for serials in faults.values() for s in serials}
     sound = ~ledger["序号"].astype(int).isin(faulty)
     assert (truth["序号"] == ledger["序号"]).all()
-    points = shapely.points(truth.loc[sound, "true_lon"].astype(float),
-                            truth.loc[sound, "true_lat"].astype(float))
+    points = shapely.points(
+        truth.loc[sound, "true_lon"].astype(float), truth.loc[sound, "true_lat"].astype(float)
+    )
     point_idx, village_idx = shapely.STRtree(villages.geometry.values).query(
         points, predicate="within"
     )
@@ -270,8 +271,9 @@ def test_enterprises_lie_in_declared_villages(ledger, truth, faults, villages):
     wgs = sound & (ledger["坐标系"] == "WGS-84")
     assert (ledger.loc[wgs, "经度"] == truth.loc[wgs, "true_lon"]).all()
     shifted = sound & (ledger["坐标系"] != "WGS-84")
-    offset = (ledger.loc[shifted, "经度"].astype(float)
-              - truth.loc[shifted, "true_lon"].astype(float)).abs()
+    offset = (
+        ledger.loc[shifted, "经度"].astype(float) - truth.loc[shifted, "true_lon"].astype(float)
+    ).abs()
     assert (offset > 0.001).all()
 
 
@@ -301,7 +303,14 @@ def test_faulty_rows_are_as_documented(ledger, truth, faults, villages):
 
 def test_staff_roster(staff, villages, townships):
     assert list(staff.columns) == [
-        "姓名", "角色", "职务", "所属乡镇街道", "部门", "所属村社区", "联系电话", "专兼职",
+        "姓名",
+        "角色",
+        "职务",
+        "所属乡镇街道",
+        "部门",
+        "所属村社区",
+        "联系电话",
+        "专兼职",
     ]
     assert set(staff["角色"]) == set(ROLES)
     assert staff["联系电话"].str.fullmatch(r"1\d{10}").all() and staff["联系电话"].is_unique
@@ -341,6 +350,8 @@ def test_script_reproduces_committed_files(tmp_path):
     out = tmp_path / "demo"
     subprocess.run(
         [sys.executable, str(SCRIPT), "--out", str(out)],
-        check=True, capture_output=True, timeout=120,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     assert _demo_files(out) == _demo_files(DEMO_DIR)

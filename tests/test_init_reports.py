@@ -12,11 +12,9 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
-from click.testing import CliRunner, Result
-from conftest import folder_listing
+from conftest import folder_listing, run
 
 from gridgis.admin import build_admin_units, detect_fields
-from gridgis.cli.main import cli
 from gridgis.errors import InputDataError
 from gridgis.io.store import open_project
 
@@ -28,10 +26,6 @@ DEMO_ZONE = "EPSG:4544"
 NOISE_M2 = 1.0
 # Two demo village codes corrupted: one digit short, and letters in the village part.
 MALFORMED = {4: "64012200100", 8: "6401220010AB"}
-
-
-def run(*args: object) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def _demo(data_dir: Path, name: str) -> gpd.GeoDataFrame:

@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 import shapely
 from click.testing import CliRunner, Result
-from conftest import box_villages, file_digest, folder_listing
+from conftest import box_villages, file_digest, folder_listing, run
 
 from gridgis.cli.main import cli
 from gridgis.errors import InputDataError
-from gridgis.io.output import BatchWriter, check_output_path, write_frame
+from gridgis.io.output import BatchWriter, write_frame
+from gridgis.io.safety import check_output_path
 from gridgis.render.workbook import write_workbook
 
 #: Text that Excel or WPS would run as a formula if it were stored as one.
@@ -38,10 +39,6 @@ ERROR_LOOKALIKES = ["#N/A", "#DIV/0!", "#REF!"]
 SAFE_TEXT = ["红星村", "POLYGON ((0 0, 1 0, 1 1, 0 0))", "a=b", "", "x\r=1+1"]
 TEXT = HOSTILE + ERROR_LOOKALIKES + SAFE_TEXT
 CSV_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def run(*args: object) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def hostile_frame() -> pd.DataFrame:

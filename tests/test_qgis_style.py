@@ -42,8 +42,11 @@ def test_project_layers_open_styled_in_qgis(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, ["check", str(project)]).exit_code == 0
     completed = subprocess.run(
         [QGIS_PYTHON, "-c", PROBE, str(project), "admin_units", "check_issues"],
-        capture_output=True, text=True, env={"QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)},
-        timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env={"QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)},
+        timeout=120,
+        check=False,
     )
     assert completed.returncode == 0, completed.stderr
     report = json.loads(completed.stdout.strip().splitlines()[-1])
@@ -60,8 +63,11 @@ def test_demo_project_opens_in_qgis(tmp_path: Path, demo_run: tuple[Path, str]) 
     layers = ["admin_units", "grids", "enterprises", "assignments", "assignments_map", "staff"]
     completed = subprocess.run(
         [QGIS_PYTHON, "-c", PROBE, str(out / "helan.gpkg"), *layers],
-        capture_output=True, text=True, env={"QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)},
-        timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        env={"QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)},
+        timeout=300,
+        check=False,
     )
     assert completed.returncode == 0, completed.stderr
     report = json.loads(completed.stdout.strip().splitlines()[-1])

@@ -13,7 +13,8 @@ from conftest import box_villages, file_digest
 
 from gridgis.errors import ProjectInUseError, StoreError
 from gridgis.io import gpkg
-from gridgis.io.store import edit_project, open_project, project_lock
+from gridgis.io.lock import project_lock
+from gridgis.io.store import edit_project, open_project
 
 
 def _units() -> gpd.GeoDataFrame:
@@ -201,8 +202,9 @@ def _points(count: int, start: int = 0) -> gpd.GeoDataFrame:
         {
             "enterprise_id": ids,
             "name": [f"企业{i}" if i % 7 else None for i in range(start, start + count)],
-            "valid": pd.array([i % 3 == 0 if i % 5 else None for i in range(count)],
-                              dtype="boolean"),
+            "valid": pd.array(
+                [i % 3 == 0 if i % 5 else None for i in range(count)], dtype="boolean"
+            ),
             "staff": pd.array([i if i % 4 else None for i in range(count)], dtype="Int64"),
             "empty": [None] * count,
             "revenue": np.linspace(0, 1, count),
@@ -320,10 +322,10 @@ def test_packed_point_wkb_is_the_wkb_shapely_writes(geometries: list) -> None:
     import numpy as np
     import pyarrow as pa
 
-    from gridgis.io.store import _iso_wkb
+    from gridgis.io.layers import iso_wkb
 
     geometry = np.array(geometries, dtype=object)
-    packed = _iso_wkb(geometry)
+    packed = iso_wkb(geometry)
     packed.validate(full=True)
     expected = pa.array(shapely.to_wkb(geometry, flavor="iso"), type=pa.binary())
     assert packed.equals(expected)
@@ -337,9 +339,9 @@ def test_point_layer_round_trips_through_packed_wkb(project: Path) -> None:
     stored = open_project(project).read_layer("enterprises")
     assert len(stored) == 500
     assert stored.geometry.isna().sum() == rows.geometry.isna().sum()
-    assert shapely.equals_exact(
-        stored.geometry.to_numpy(), rows.geometry.to_numpy(), tolerance=0
-    )[rows.geometry.notna().to_numpy()].all()
+    assert shapely.equals_exact(stored.geometry.to_numpy(), rows.geometry.to_numpy(), tolerance=0)[
+        rows.geometry.notna().to_numpy()
+    ].all()
 
 
 def test_a_read_only_project_is_refused_and_left_alone(project: Path) -> None:
@@ -391,7 +393,7 @@ def test_a_forked_child_does_not_keep_the_lock_of_a_killed_parent(project: Path)
     script = textwrap.dedent(f"""
         import os, signal, sys, time
         from pathlib import Path
-        from gridgis.io.store import project_lock
+        from gridgis.io.lock import project_lock
         with project_lock(Path({str(project)!r}), command="doomed"):
             child = os.fork()
             if child == 0:  # let go of the test's pipes, then wait

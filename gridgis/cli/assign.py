@@ -8,18 +8,11 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from gridgis.project import AssignReport
+    from gridgis.project.assign import AssignReport
 
 from gridgis.cli.helpers import command_line, format_table, progress_bar, say, warn
 from gridgis.cli.options import project_argument
-
-RULE_LABELS = {
-    "large_scale": "规模以上大型 large scale",
-    "risk_level": "重大/较大风险 high risk",
-    "major_hazard": "重大危险源 major hazard",
-    "uscc_list": "指定名单 listed USCC",
-    "over_capacity": "网格超能力 over capacity",
-}
+from gridgis.render.labels import REASON_LABELS, RULE_LABELS
 
 
 @click.command(short_help="Assign enterprises to territorial or sector grids.")
@@ -42,7 +35,7 @@ def assign(ctx: click.Context, project: Path, rules_path: Path | None) -> Assign
     'rows N = territorial T + sector S + unassigned U' and exits 1 if it does
     not add up.
     """
-    from gridgis.project import assign_project
+    from gridgis.project.assign import assign_project
 
     report = assign_project(
         project, command=command_line(), rules_path=rules_path, progress=progress_bar
@@ -63,12 +56,10 @@ def assign(ctx: click.Context, project: Path, rules_path: Path | None) -> Assign
             )
         )
     if len(report.by_reason):
-        from gridgis.assign import REASON_CODES
-
         say(
             format_table(
                 [
-                    [REASON_CODES.get(reason, reason), int(count)]
+                    [REASON_LABELS.get(reason, reason), int(count)]
                     for reason, count in report.by_reason.sort_values(ascending=False).items()
                 ],
                 ["未落格原因 unassigned because", "rows"],

@@ -59,7 +59,7 @@ def check(
     Exits 0 when clean and 1 when problems are found. Overlaps and gaps
     narrower than 1 mm are rounding noise and are not problems.
     """
-    from gridgis.project import check_project
+    from gridgis.project.check import check_project
     from gridgis.topology import CheckSettings
 
     settings = CheckSettings(tolerance, gap_width, sliver_width)

@@ -71,7 +71,7 @@ def describe(explanation: CodeExplanation) -> list[str]:
     list of str
         One line per part, labelled in Chinese and English.
     """
-    from gridgis.codes import KIND_LABELS, LEVEL_LABELS
+    from gridgis.render.labels import KIND_LABELS, LEVEL_LABELS
 
     e = explanation
     kind = f"{KIND_LABELS[e.kind]} {e.kind} grid"

@@ -40,7 +40,8 @@ def demo(ctx: click.Context, outdir: Path) -> None:
     from gridgis.errors import InputDataError
     from gridgis.io.store import open_project
     from gridgis.paths import DATA_DIR, DEMO_DIR
-    from gridgis.project import diff_versions
+    from gridgis.project.diff import diff_versions
+    from gridgis.render.labels import REPORT_SHEETS
 
     villages = DEMO_DIR / "villages_gbk" / "villages.shp"  # GBK text, no .cpg
     townships = DEMO_DIR / "townships.geojson"
@@ -141,7 +142,7 @@ def demo(ctx: click.Context, outdir: Path) -> None:
     assigned = ctx.invoke(assign, project=project)
     step(7, "assign", assigned.conservation)
     sheets = ctx.invoke(report, project=project, output=files["quality"], overwrite=True)
-    summary = sheets["汇总"]
+    summary = sheets[REPORT_SHEETS["summary"]]
     problems = summary[summary["rows"] > 0]
     step(
         8,

@@ -29,12 +29,12 @@ def diff(project: Path, before: int, after: int, output_format: str, show_all: b
     Areas are in km², measured in a Gauss-Krueger zone. csv and json list
     every grid, unchanged ones included.
     """
-    from gridgis.changes import STATUS_LABELS
-    from gridgis.project import diff_versions
+    from gridgis.project.diff import diff_versions
+    from gridgis.render.labels import STATUS_LABELS
 
     changes = diff_versions(project, before, after)
     if output_format == "csv":
-        from gridgis.io.output import neutralise_formulas
+        from gridgis.io.safety import neutralise_formulas
 
         # Grid names come from the county's files: keep them text in Excel.
         click.echo(neutralise_formulas(changes).to_csv(index=False), nl=False)

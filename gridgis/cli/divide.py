@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from gridgis.project import DivideReport
+    from gridgis.divide.api import LoadKind
+    from gridgis.project.divide import DivideReport
 
 from gridgis.cli.helpers import command_line, format_table, progress_bar, say
 from gridgis.cli.options import admin_codes, positive_float, project_argument
@@ -77,7 +78,7 @@ def divide(
     project: Path,
     villages: tuple[str, ...],
     townships: tuple[str, ...],
-    by: str,
+    by: LoadKind,
     max_load: float,
     barriers: tuple[Path, ...],
     load_points: Path | None,
@@ -98,7 +99,7 @@ def divide(
       gridgis divide helan.gpkg --by households --max-load 300 \\
           --barriers roads.geojson --barriers rivers.geojson
     """
-    from gridgis.project import divide_project
+    from gridgis.project.divide import divide_project
 
     report = divide_project(
         project,

@@ -8,25 +8,11 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from gridgis.project import ImportReport
+    from gridgis.project.ledger import ImportReport
 
 from gridgis.cli.helpers import command_line, format_table, progress_bar, say
 from gridgis.cli.options import coordinate_system, project_argument, text_encoding
-
-PROBLEM_LABELS = {
-    "invalid_uscc": "统一社会信用代码无效 invalid USCC",
-    "duplicate_uscc": "统一社会信用代码重复 duplicate USCC",
-    "missing_uscc": "无统一社会信用代码 no USCC",
-    "missing_name": "无企业名称 no name",
-    "missing_coordinates": "无坐标 no coordinates",
-    "invalid_coordinates": "坐标无法识别 unreadable coordinates",
-    "swapped_coordinates": "经纬度颠倒（已纠正） swapped lon/lat (fixed)",
-    "coordinates_out_of_range": "坐标超出范围 coordinates out of range",
-    "outside_county": "坐标在县外 outside the county",
-    "unknown_coordinate_system": "坐标系无法识别 unknown coordinate system",
-    "invalid_number": "数值无法识别 unreadable number",
-    "unrecognised_value": "取值无法识别 unrecognised value",
-}
+from gridgis.render.labels import PROBLEM_LABELS
 
 
 @click.group(short_help="Import enterprise ledgers.")
@@ -66,7 +52,7 @@ def import_(
     points outside the county are reported. Importing a newer ledger shows
     which enterprises are new, changed or removed.
     """
-    from gridgis.project import import_ledger
+    from gridgis.project.ledger import import_ledger
 
     report = import_ledger(
         project,

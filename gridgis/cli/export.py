@@ -38,7 +38,7 @@ def export(project: Path, layer: str, output: Path, version: int | None, overwri
 
     CSV is UTF-8 with a byte-order mark; grid geometry goes into a WKT column.
     """
-    from gridgis.project import export_layer
+    from gridgis.project.export import export_layer
 
     rows = export_layer(project, layer, output, version=version, overwrite=overwrite)
     say(f"wrote {rows} {layer} to {output}")

@@ -13,7 +13,7 @@ from gridgis.cli.options import crs_option_value, project_argument, text_encodin
 if TYPE_CHECKING:
     import pandas as pd
 
-    from gridgis.project import InitReport
+    from gridgis.project.init import InitReport
 
 
 @click.command(short_help="Create a project from township/village boundaries.")
@@ -62,7 +62,7 @@ def init(
     Example:
       gridgis init helan.gpkg --admin villages.shp townships.geojson
     """
-    from gridgis.project import init_project
+    from gridgis.project.init import init_project
 
     report = init_project(
         project,

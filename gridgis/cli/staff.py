@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,8 +11,7 @@ from gridgis.cli.helpers import command_line, format_table, progress_bar, say, w
 from gridgis.cli.options import project_argument, text_encoding
 
 if TYPE_CHECKING:
-    from gridgis.io.store import LayerChange
-    from gridgis.project import StaffImportReport
+    from gridgis.project.staff import StaffImportReport
 
 #: People changed by a re-import are listed by name up to this many per kind.
 SHOWN_CHANGES = 10
@@ -42,8 +41,8 @@ def import_(
     grid's capacity. Any row without a name, with an unknown role or place,
     or repeated, stops the import (exit 1) and the project stays as it was.
     """
-    from gridgis.project import import_staff
-    from gridgis.staff import ROLE_NAMES_EN
+    from gridgis.project.staff import import_staff
+    from gridgis.render.labels import ROLE_NAMES_EN
 
     report = import_staff(
         project,
@@ -63,13 +62,13 @@ def import_(
     rows = [[f"{role} {ROLE_NAMES_EN[role]}", count] for role, count in report.roles.items()]
     say(format_table(rows, ["角色 role", "people"]))
     say(grids_line(report))
-    change = cast("LayerChange", report.change)
+    change = report.change
     say(
         f"staff: {change.count('added')} new, {change.count('changed')} changed, "
         f"{change.count('removed')} removed, {change.count('unchanged')} unchanged "
         f"(version {report.version})"
     )
-    if change.count("added") < report.people:
+    if any(change.count(kind) for kind in ("changed", "removed", "unchanged")):
         # A re-import: say who came and went (a first import would list everyone).
         for kind, label in (("added", "new"), ("changed", "changed"), ("removed", "removed")):
             names = report.people_changes.get(kind, [])

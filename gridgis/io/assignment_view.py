@@ -29,7 +29,7 @@ import pyogrio
 
 from gridgis.crs import CGCS2000
 from gridgis.io import gpkg
-from gridgis.io.store import rows_at_version
+from gridgis.io.history import rows_at_version
 
 #: The columns of the ``assignments`` table (besides the history columns).
 ASSIGNMENT_COLUMNS = [
@@ -148,6 +148,19 @@ def read_assignments(
     if not parts:
         return pd.DataFrame(columns=_MAP_COLUMNS)
     return pd.concat(parts, ignore_index=True)
+
+
+def read_problem_assignments(project: Path, *, version: int | None = None) -> pd.DataFrame:
+    """Read the assignments a quality report lists: unassigned, outside or mismatched.
+
+    Only those rows are read (the database selects them), so a report on ten
+    million enterprises needs memory for its problems only.
+    """
+    return read_assignments(
+        project,
+        version=version,
+        where="a.kind IS NULL OR a.mismatch = 1 OR a.reason_code = 'outside_grids'",
+    )
 
 
 def create_map_view(connection: sqlite3.Connection) -> None:

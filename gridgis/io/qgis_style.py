@@ -9,8 +9,11 @@ file without cluttering the map.
 
 from __future__ import annotations
 
+import sqlite3
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+
+from gridgis.io import gpkg
 
 CURRENT = '"valid_to" IS NULL'
 
@@ -258,3 +261,31 @@ def _qml(rules: list[Rule], label_field: str | None) -> str:
     ET.SubElement(root, "layerGeometryType").text = "0" if any(r.marker for r in rules) else "2"
     document = ET.tostring(root, encoding="unicode")
     return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + document
+
+
+def write_styles(connection: sqlite3.Connection) -> None:
+    """Give every spatial layer its default QGIS style (the ``layer_styles`` table)."""
+    if not gpkg.has_table(connection, "layer_styles"):
+        connection.execute(
+            "CREATE TABLE layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "f_table_catalog TEXT(256), f_table_schema TEXT(256), f_table_name TEXT(256), "
+            "f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, styleSLD TEXT, "
+            "useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), "
+            "update_time DATETIME DEFAULT CURRENT_TIMESTAMP)"
+        )
+        gpkg.register_attribute_table(connection, "layer_styles", "QGIS layer styles")
+    layers = connection.execute(
+        "SELECT table_name, column_name, geometry_type_name FROM gpkg_geometry_columns"
+    ).fetchall()
+    for table, column, geometry_type in layers:
+        qml = style_for_layer(table, geometry_type)
+        if qml is None:
+            continue
+        connection.execute("DELETE FROM layer_styles WHERE f_table_name = ?", (table,))
+        connection.execute(
+            "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+            "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
+            "owner, ui, update_time) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, 'gridgis', '', "
+            "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+            (table, column, f"gridgis {table}", qml, "default style written by gridgis"),
+        )

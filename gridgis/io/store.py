@@ -9,17 +9,15 @@ Design
   V" selects ``valid_from <= V AND (valid_to IS NULL OR valid_to > V)``.
 - **Versions.** The ``versions`` table has one row per change: id (1, 2, 3,
   …), UTC time, the command line, a note, and the parent version.
-- **Atomic writes.** A write session works on a copy beside the project
-  (``.NAME.gpkg.PID.tmp.gpkg``) and swaps it in with :func:`os.replace` only when
-  the whole command succeeded. A command that fails or is killed leaves the
-  project byte-identical; a killed command's leftover copy is removed by the
-  next writer.
-- **One writer at a time.** Writers take an exclusive lock on the sidecar file
-  ``.NAME.gpkg.lock`` (``flock`` on POSIX, ``msvcrt.locking`` on Windows; the OS
-  releases it when a process dies). A second writer waits up to
-  :data:`DEFAULT_LOCK_TIMEOUT` seconds (environment variable
-  ``GRIDGIS_LOCK_TIMEOUT``), then fails with "project is in use". Readers
-  need no lock: they always see a whole file, old or new.
+- **Atomic writes.** A write session works on a copy of the project in a
+  private folder beside it (``.NAME.gpkg.PID.tmp/``, mode 0700, which also
+  holds the session's staged rows and spill files, all enterprise data) and
+  swaps it in with :func:`os.replace` only when the whole command succeeded.
+  A command that fails or is killed leaves the project byte-identical; a
+  killed command's folder is removed by the next writer. The new file keeps
+  the project's permission bits, and a read-only project is refused.
+- **One writer at a time** (:mod:`gridgis.io.lock`). Readers need no lock:
+  they always see a whole file, old or new.
 - **Styled in QGIS.** Each spatial layer gets a default QGIS style in the
   ``layer_styles`` table (see :mod:`gridgis.io.qgis_style`).
 """
@@ -29,53 +27,55 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import getpass
-import json
 import logging
 import os
-import re
 import shutil
 import sqlite3
 import stat
 import sys
 import tempfile
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-import shapely
 
 from gridgis import __version__
 from gridgis.crs import CGCS2000
-from gridgis.errors import ProjectInUseError, StoreError
+from gridgis.errors import StoreError
 from gridgis.io import gpkg
-from gridgis.io.qgis_style import style_for_layer
+from gridgis.io.history import (
+    CurrentRows,
+    fingerprints,
+    hex_hashes,
+    key_hashes,
+    repeated_keys,
+    rows_at_version,
+    rows_condition,
+)
+from gridgis.io.layers import (
+    StagedRows,
+    TableWriter,
+    layer_geometry_type,
+    promote_polygons,
+    stream_rows,
+)
+from gridgis.io.lock import project_lock
+from gridgis.io.qgis_style import write_styles
 from gridgis.progress import Progress, silent
+from gridgis.schema import HISTORY_COLUMNS, VERSIONED_LAYERS
 
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-DEFAULT_LOCK_TIMEOUT = 10.0
-HISTORY_COLUMNS = ("valid_from", "valid_to", "row_hash")
 #: Layers other tables join to by key (the assignments view joins enterprises):
 #: their key is indexed, over all versions, when the layer is created.
 JOINED_BY_KEY = frozenset({"enterprises"})
 #: The change lists of a :class:`LayerChange` keep at most this many keys.
 CHANGE_LIST_LIMIT = 10_000
-
-#: The layers that keep their history, and the column that identifies a row.
-VERSIONED_LAYERS: dict[str, str] = {
-    "admin_units": "code",
-    "grids": "grid_code",
-    "enterprises": "enterprise_id",
-    "assignments": "enterprise_id",
-    "staff": "staff_id",
-}
 
 
 @dataclass(frozen=True)
@@ -165,9 +165,7 @@ class ProjectReader:
         """Say whether a layer or table exists."""
         return name in self.table_names()
 
-    def has_rows(
-        self, name: str, *, where: str | None = None, version: int | None = None
-    ) -> bool:
+    def has_rows(self, name: str, *, where: str | None = None, version: int | None = None) -> bool:
         """Say whether a layer holds any row (matching a SQL ``where``) at a version.
 
         Reads one row at most, however large the layer. The default version
@@ -176,7 +174,7 @@ class ProjectReader:
         if not self.has_layer(name):
             return False
         version = None if version is None else self._resolve_version(version)
-        condition = _rows_at(name, version, where)
+        condition = rows_condition(name, version, where)
         clause = f" WHERE {condition}" if condition else ""
         with contextlib.closing(self._connect()) as connection:
             found = connection.execute(f'SELECT 1 FROM "{name}"{clause} LIMIT 1').fetchone()
@@ -223,7 +221,7 @@ class ProjectReader:
         version = self._resolve_version(version)
         if not self.has_layer(name):
             return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=CGCS2000))
-        condition = _rows_at(name, version, where)
+        condition = rows_condition(name, version, where)
         frame = pyogrio.read_dataframe(
             self.path,
             layer=name,
@@ -262,7 +260,7 @@ class ProjectReader:
         version = self._resolve_version(version)
         if not self.has_layer(name):
             return
-        condition = _rows_at(name, version, where)
+        condition = rows_condition(name, version, where)
         with pyogrio.open_arrow(
             self.path,
             layer=name,
@@ -281,6 +279,49 @@ class ProjectReader:
                     continue
                 geometry = gpd.GeoSeries.from_wkb(table.pop(geometry_column), crs=CGCS2000)
                 yield gpd.GeoDataFrame(table, geometry=geometry.values, crs=CGCS2000)
+
+    def ledger_rows_of(self, enterprise_ids: Iterable[str]) -> pd.DataFrame:
+        """Return the ledger row number of each given enterprise, as last imported.
+
+        Returns
+        -------
+        DataFrame
+            ``enterprise_id`` and ``row``; enterprises not in the last ledger are absent.
+        """
+        if not self.has_layer("ledger_rows"):
+            return pd.DataFrame(columns=["enterprise_id", "row"])
+        with contextlib.closing(self._connect()) as connection:
+            connection.execute("CREATE TEMP TABLE wanted (enterprise_id TEXT PRIMARY KEY)")
+            connection.executemany(
+                "INSERT OR IGNORE INTO wanted VALUES (?)",
+                ((str(key),) for key in enterprise_ids),
+            )
+            return pd.read_sql_query(
+                "SELECT r.enterprise_id, r.row FROM ledger_rows r "
+                "JOIN wanted w ON w.enterprise_id = r.enterprise_id",
+                connection,
+            )
+
+    def repeated_uscc(self, columns: list[str], *, version: int | None = None) -> pd.DataFrame:
+        """Return the enterprises whose USCC another enterprise of the version also has.
+
+        The database finds the repeated codes, so only their rows are read,
+        however large the layer.
+        """
+        if not self.has_layer("enterprises"):
+            return pd.DataFrame(columns=columns)
+        version = None if version is None else self._resolve_version(version)
+        repeated = self.read_layer(
+            "enterprises",
+            version=version,
+            columns=columns,
+            where=(
+                "uscc IN (SELECT uscc FROM enterprises WHERE "
+                f"{rows_at_version(version)} AND uscc IS NOT NULL "
+                "GROUP BY uscc HAVING count(*) > 1)"
+            ),
+        )
+        return pd.DataFrame(repeated.drop(columns="geometry", errors="ignore"))
 
     def read_table(self, name: str) -> pd.DataFrame:
         """Read a non-spatial table (empty if it does not exist)."""
@@ -400,31 +441,38 @@ class ProjectWriter(ProjectReader):
         progress: Progress,
     ) -> LayerChange:
         added: list[str] = []
-        key_hashes: list[np.ndarray] = []
+        hashed_keys: list[np.ndarray] = []
 
         def frames() -> Iterator[pd.DataFrame]:
             for frame in progress(chunks, label=f"Writing {name}"):
                 frame = self._with_history(self._prepare(frame, key))
                 frame["row_hash"] = pd.array([None] * len(frame), dtype="str")
                 keys = frame[key].astype(str).to_numpy(dtype=object)
-                key_hashes.append(_key_hashes(keys))
+                hashed_keys.append(key_hashes(keys))
                 added.extend(keys[: CHANGE_LIST_LIMIT - len(added)].tolist())
                 yield frame
 
-        rows = _stream_rows(
+        rows = stream_rows(
             frames(), self.path, name, append=self.has_layer(name), geometry_type=geometry_type
         )
         self._touched = True
-        self._refuse_duplicate_keys(name, key, key_hashes)
+        self._refuse_duplicate_keys(name, key, hashed_keys)
         if name in JOINED_BY_KEY:
             self._index_keys(name, key)
-        return LayerChange(name, added=sorted(added), counts={
-            "added": rows, "changed": 0, "removed": 0, "unchanged": 0,
-        })
+        return LayerChange(
+            name,
+            added=sorted(added),
+            counts={
+                "added": rows,
+                "changed": 0,
+                "removed": 0,
+                "unchanged": 0,
+            },
+        )
 
-    def _refuse_duplicate_keys(self, name: str, key: str, key_hashes: list[np.ndarray]) -> None:
+    def _refuse_duplicate_keys(self, name: str, key: str, hashed: list[np.ndarray]) -> None:
         """Raise if a key was written twice in this version (compared by 128-bit hashes)."""
-        repeated = _repeated(key_hashes)
+        repeated = repeated_keys(hashed)
         if len(repeated):
             raise StoreError(
                 f"cannot store {name}: duplicate {key} values: "
@@ -439,28 +487,31 @@ class ProjectWriter(ProjectReader):
         The current rows are held as a 128-bit hash of their key, their row
         hash and their row id: 32 bytes a row, so ten million fit in 320 MB.
         """
-        stored = _CurrentRows.read(self, name, key)
+        stored = CurrentRows.from_frames(
+            self.iter_layer(name, columns=[key, "row_hash"], with_geometry=False, with_fid=True),
+            key,
+        )
         if not stored.hashed.all():
             stored.fill(*self._hash_stored_rows(name))
         counts = {"added": 0, "changed": 0, "removed": 0, "unchanged": 0}
         lists: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
         seen: list[np.ndarray] = []
         closing: list[np.ndarray] = []
-        with _StagedRows(self.path.parent) as staged:
+        with StagedRows(self.path.parent) as staged:
             for frame in progress(chunks, label=f"Writing {name}"):
                 frame = self._prepare(frame, key)
                 keys = frame[key].astype(str).to_numpy(dtype=object)
-                key_hashes = _key_hashes(keys)
-                seen.append(key_hashes)
-                hashes = _fingerprints(frame, [c for c in frame.columns if c != "geometry"])
-                position, found = stored.find(key_hashes)
+                hashed_keys = key_hashes(keys)
+                seen.append(hashed_keys)
+                hashes = fingerprints(frame, [c for c in frame.columns if c != "geometry"])
+                position, found = stored.find(hashed_keys)
                 is_new = ~found
                 is_changed = found & (stored.row_hash[position] != hashes)
                 stored.matched[position[found]] = True
                 closing.append(stored.fid[position[is_changed]])
                 write = is_new | is_changed
                 if write.any():
-                    rows = frame[write].assign(row_hash=_hex(hashes[write]))
+                    rows = frame[write].assign(row_hash=hex_hashes(hashes[write]))
                     staged.add(self._with_history(rows))
                 for kind, mask in (("added", is_new), ("changed", is_changed)):
                     counts[kind] += int(mask.sum())
@@ -508,12 +559,12 @@ class ProjectWriter(ProjectReader):
         ):
             fids.append(frame.pop("fid").to_numpy(dtype=np.int64))
             columns = [c for c in frame.columns if c not in (*HISTORY_COLUMNS, "geometry")]
-            hashes.append(_fingerprints(frame, columns))
+            hashes.append(fingerprints(frame, columns))
         fid, digest = np.concatenate(fids), np.concatenate(hashes)
         with contextlib.closing(self._connect()) as connection:
             connection.executemany(
                 f'UPDATE "{name}" SET row_hash = ? WHERE fid = ?',
-                zip(_hex(digest).tolist(), fid.tolist(), strict=True),
+                zip(hex_hashes(digest).tolist(), fid.tolist(), strict=True),
             )
             connection.commit()
         self._touched = True
@@ -548,7 +599,7 @@ class ProjectWriter(ProjectReader):
         found: list[str] = []
         for frame in self.iter_layer(name, columns=[key], with_geometry=False):
             keys = frame[key].astype(str).to_numpy(dtype=object)
-            hit = np.isin(_key_hashes(keys), wanted)
+            hit = np.isin(key_hashes(keys), wanted)
             found.extend(keys[hit].tolist())
         named = sorted(set(found))[:5]
         return named or [f"{len(wanted)} repeated key(s)"]
@@ -557,7 +608,7 @@ class ProjectWriter(ProjectReader):
         """Replace a layer that keeps no history (check results, reports)."""
         frame = frame.to_crs(CGCS2000) if frame.crs is not None else frame.set_crs(CGCS2000)
         frame = promote_polygons(frame)
-        geometry_type = _layer_geometry_type(frame)
+        geometry_type = layer_geometry_type(frame)
         pyogrio.write_dataframe(
             frame, self.path, layer=name, driver="GPKG", geometry_type=geometry_type
         )
@@ -644,257 +695,8 @@ class ProjectWriter(ProjectReader):
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (self.version, now, self.command, self.note, parent, _author(), __version__),
             )
-            _write_styles(connection)
+            write_styles(connection)
             connection.commit()
-
-
-class _StagedRows:
-    """Rows to append to one layer, held in Parquet files until they go in at once.
-
-    Memory stays bounded by one chunk; GDAL then reads the files as one Arrow
-    stream in a single session.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self._folder = folder
-        self._spill: Path | None = None
-        self._parts: list[Path] = []
-        self._geometry_types: set[str] = set()
-        self._spatial = False
-        self.rows = 0
-
-    def __enter__(self) -> _StagedRows:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._spill is not None:
-            shutil.rmtree(self._spill, ignore_errors=True)
-
-    def add(self, frame: pd.DataFrame) -> None:
-        """Stage one chunk (a GeoDataFrame in CGCS2000, or a plain table)."""
-        import pyarrow.parquet as pq
-
-        if self._spill is None:
-            self._spill = Path(tempfile.mkdtemp(dir=self._folder, prefix="staged-"))
-        table, geometry_types = _arrow_table(frame)
-        self._spatial |= geometry_types is not None
-        self._geometry_types.update(geometry_types or ())
-        part = self._spill / f"{len(self._parts):05d}.parquet"
-        pq.write_table(table, part)
-        self._parts.append(part)
-        self.rows += len(frame)
-
-    def write(self, path: Path, layer: str, *, append: bool) -> None:
-        """Append (or create) the layer from every staged chunk in one GDAL session."""
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        schemas = [pq.read_schema(part) for part in self._parts]
-        schema = _typed(pa.unify_schemas(schemas, promote_options="permissive"))
-
-        def batches() -> Iterator[pa.RecordBatch]:
-            for part in self._parts:
-                for batch in pq.ParquetFile(part).iter_batches(batch_size=100_000):
-                    yield pa.Table.from_batches([batch]).cast(schema).to_batches()[0]
-
-        reader = pa.RecordBatchReader.from_batches(schema, batches())
-        options = _geometry_options(self._geometry_types if self._spatial else None)
-        pyogrio.write_arrow(reader, path, layer=layer, driver="GPKG", append=append, **options)
-
-
-def _arrow_table(frame: pd.DataFrame) -> tuple[Any, set[str] | None]:
-    """Return a chunk as an Arrow table (geometry as ISO WKB in ``geometry``).
-
-    The second value is the set of geometry types, or None for a plain table.
-    """
-    import pyarrow as pa
-
-    table = pd.DataFrame(frame)
-    geometry_types = None
-    wkb = None
-    if isinstance(frame, gpd.GeoDataFrame):
-        geometry_types = set(frame.geom_type.dropna().unique())
-        table = table.drop(columns=frame.geometry.name)
-        wkb = _iso_wkb(frame.geometry.to_numpy())
-    arrow = pa.Table.from_pandas(table, preserve_index=False).replace_schema_metadata()
-    if wkb is not None:
-        arrow = arrow.append_column("geometry", wkb)
-    return arrow, geometry_types
-
-
-def _iso_wkb(geometry: np.ndarray) -> Any:
-    """Encode geometries as ISO WKB in an Arrow binary array (missing ones null).
-
-    Two-dimensional points, the whole of an enterprise layer, are packed from
-    their coordinates with numpy: shapely's writer costs 0.6 s a million.
-    """
-    import pyarrow as pa
-
-    missing = shapely.is_missing(geometry)
-    present = geometry[~missing]
-    is_point = shapely.get_type_id(present) == shapely.GeometryType.POINT
-    if not is_point.all() or shapely.has_z(present).any() or shapely.is_empty(present).any():
-        return pa.array(shapely.to_wkb(geometry, flavor="iso"), type=pa.binary())
-    point = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
-    packed = np.zeros(len(present), dtype=point)
-    packed["order"] = 1  # little-endian
-    packed["type"] = 1  # Point
-    xy = shapely.get_coordinates(present)
-    packed["x"], packed["y"] = xy[:, 0], xy[:, 1]
-    offsets = np.zeros(len(geometry) + 1, dtype=np.int32)
-    offsets[1:] = np.cumsum(np.where(missing, 0, point.itemsize))
-    return pa.Array.from_buffers(
-        pa.binary(),
-        len(geometry),
-        [
-            pa.py_buffer(np.packbits(~missing, bitorder="little")),
-            pa.py_buffer(offsets),
-            pa.py_buffer(packed.tobytes()),
-        ],
-        null_count=int(missing.sum()),
-    )
-
-
-def _typed(schema: Any) -> Any:
-    """Give a column that is empty throughout (Arrow type null) the text type GDAL needs."""
-    import pyarrow as pa
-
-    return pa.schema(
-        [f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in schema]
-    ).remove_metadata()
-
-
-def _stream_rows(
-    frames: Iterable[pd.DataFrame],
-    path: Path,
-    layer: str,
-    *,
-    append: bool,
-    geometry_type: str | None = None,
-) -> int:
-    """Write chunks into a layer in one GDAL session, without staging them.
-
-    The layer takes the first chunk's column types (a column empty there is
-    text); later chunks are cast to them. An error raised while producing a
-    chunk (a bad ledger row, Ctrl-C) is raised again as itself, not as
-    GDAL's report of a broken stream.
-
-    Returns
-    -------
-    int
-        Rows written.
-    """
-    import pyarrow as pa
-
-    frames = iter(frames)
-    failures: list[BaseException] = []
-    rows = 0
-    first = next(frames, None)
-    if first is None:
-        return 0
-    table, geometry_types = _arrow_table(first)
-    schema = _typed(table.schema)
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        nonlocal rows
-        try:
-            rows += table.num_rows
-            yield from table.cast(schema).to_batches()
-            for frame in frames:
-                rows += len(frame)
-                yield from _arrow_table(frame)[0].cast(schema).to_batches()
-        except BaseException as error:
-            failures.append(error)
-            raise
-
-    options = _geometry_options(geometry_types, geometry_type)
-    reader = pa.RecordBatchReader.from_batches(schema, batches())
-    try:
-        pyogrio.write_arrow(reader, path, layer=layer, driver="GPKG", append=append, **options)
-    except Exception:
-        if failures:
-            raise failures[0] from None
-        raise
-    if failures:
-        raise failures[0]
-    return rows
-
-
-class _CurrentRows:
-    """The current rows of a layer, as sorted 128-bit key hashes, row hashes and row ids."""
-
-    def __init__(self, key_hash: np.ndarray, row_hash: np.ndarray, fid: np.ndarray) -> None:
-        order = np.argsort(key_hash)
-        self.key_hash = key_hash[order]
-        self.row_hash = row_hash[order]
-        self.fid = fid[order]
-        self.matched = np.zeros(len(order), dtype=bool)
-        #: Rows written without a hash (a first write) are hashed before comparing.
-        self.hashed = self.row_hash != 0
-
-    def fill(self, fids: np.ndarray, hashes: np.ndarray) -> None:
-        """Set the row hashes of the given row ids."""
-        position = pd.Index(self.fid).get_indexer(fids)
-        known = position >= 0
-        self.row_hash[position[known]] = hashes[known]
-        self.hashed[position[known]] = True
-
-    @classmethod
-    def read(cls, reader: ProjectReader, name: str, key: str) -> _CurrentRows:
-        key_hashes, row_hashes, fids = [], [], []
-        for frame in reader.iter_layer(
-            name, columns=[key, "row_hash"], with_geometry=False, with_fid=True
-        ):
-            key_hashes.append(_key_hashes(frame[key].astype(str).to_numpy(dtype=object)))
-            row_hashes.append(_unhex(frame["row_hash"].to_numpy(dtype=object)))
-            fids.append(frame["fid"].to_numpy(dtype=np.int64))
-        if not fids:
-            return cls(np.empty(0, _KEY_HASH), np.empty(0, np.uint64), np.empty(0, np.int64))
-        return cls(np.concatenate(key_hashes), np.concatenate(row_hashes), np.concatenate(fids))
-
-    def find(self, key_hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return each key's position among the current rows, and whether it is there."""
-        if not len(self.key_hash):
-            return np.zeros(len(key_hashes), dtype=np.int64), np.zeros(len(key_hashes), bool)
-        position = np.searchsorted(self.key_hash, key_hashes)
-        position = np.minimum(position, len(self.key_hash) - 1)
-        return position, self.key_hash[position] == key_hashes
-
-
-#: Two independent 64-bit hashes of a key, compared as one 16-byte value:
-#: equal hashes then mean equal keys for any ledger that will ever exist.
-_KEY_HASH = np.dtype("V16")
-
-
-def _key_hashes(keys: np.ndarray) -> np.ndarray:
-    pair = np.empty((len(keys), 2), dtype=np.uint64)
-    # Keys are unique and never missing, so factorising first (pandas'
-    # default) only costs time: 0.2 s instead of 1 s a million keys.
-    pair[:, 0] = pd.util.hash_array(keys, hash_key="gridgis-key-hi01", categorize=False)
-    pair[:, 1] = pd.util.hash_array(keys, hash_key="gridgis-key-lo02", categorize=False)
-    return pair.view(_KEY_HASH).ravel()
-
-
-def _repeated(key_hashes: list[np.ndarray]) -> np.ndarray:
-    """Return the key hashes that occur more than once."""
-    if not key_hashes:
-        return np.empty(0, _KEY_HASH)
-    ordered = np.sort(np.concatenate(key_hashes))
-    return np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
-
-
-def _hex(hashes: np.ndarray) -> np.ndarray:
-    return np.char.mod("%016x", hashes).astype(object)
-
-
-def _unhex(texts: np.ndarray) -> np.ndarray:
-    """Turn stored hex row hashes back into numbers (missing: 0, which matches nothing)."""
-    present = pd.notna(texts)
-    values = np.zeros(len(texts), dtype=np.uint64)
-    if present.any():
-        joined = "".join(texts[present].tolist())
-        values[present] = np.frombuffer(bytes.fromhex(joined), dtype=">u8").astype(np.uint64)
-    return values
 
 
 def _temporary_ids(connection: sqlite3.Connection, table: str, ids: np.ndarray) -> None:
@@ -905,219 +707,11 @@ def _temporary_ids(connection: sqlite3.Connection, table: str, ids: np.ndarray) 
     )
 
 
-def _geometry_options(
-    geometry_types: set[str] | None, geometry_type: str | None = None
-) -> dict[str, object]:
-    """GDAL's options for the geometry column (none for a plain table)."""
-    if geometry_types is None:
-        return {}
-    return {
-        "geometry_name": "geometry",
-        "crs": "EPSG:4490",
-        # Used when the layer is created; an append keeps the layer's type.
-        "geometry_type": geometry_type or _geometry_type_of(geometry_types),
-    }
-
-
-class TableWriter:
-    """Replace a non-spatial table chunk by chunk; see :meth:`ProjectWriter.table_writer`.
-
-    Chunks are staged in Parquet and written when the version is finished,
-    so that they never compete with a layer GDAL is still streaming into the
-    same file.
-    """
-
-    def __init__(self, folder: Path, name: str) -> None:
-        self.name = name
-        self.rows = 0
-        self._chunks = 0
-        self._staged = _StagedRows(folder)
-
-    def write(self, frame: pd.DataFrame) -> None:
-        """Stage one chunk; an empty first chunk still replaces the table with an empty one."""
-        if frame.empty and self._chunks:
-            return
-        self._staged.add(pd.DataFrame(frame))
-        self._chunks += 1
-        self.rows += len(frame)
-
-    def flush(self, path: Path) -> None:
-        """Replace the table in ``path`` with the staged chunks, then drop the staging."""
-        with self._staged:
-            if self._chunks:
-                self._staged.write(path, self.name, append=False)
-        self._chunks = 0
-
-    def discard(self) -> None:
-        """Drop the staged chunks unwritten."""
-        self._staged.__exit__(None, None, None)
-
-
-def _rows_at(name: str, version: int | None, where: str | None) -> str | None:
-    """Return the SQL condition for a layer's rows at a version (None: current rows)."""
-    filters = []
-    if name in VERSIONED_LAYERS:
-        filters.append(rows_at_version(version))
-    if where:
-        filters.append(f"({where})")
-    return " AND ".join(filters) or None
-
-
-def rows_at_version(version: int | None, alias: str = "") -> str:
-    """Return the SQL condition selecting a history layer's rows at a version.
-
-    Layers with history keep every row; a row belongs to the versions from
-    ``valid_from`` up to, not including, ``valid_to``. ``None`` selects the
-    current rows; ``alias`` qualifies the columns (``"e"`` gives ``e.valid_to``).
-    """
-    prefix = f"{alias}." if alias else ""
-    if version is None:
-        return f"{prefix}valid_to IS NULL"
-    version = int(version)
-    return (
-        f"{prefix}valid_from <= {version} AND "
-        f"({prefix}valid_to IS NULL OR {prefix}valid_to > {version})"
-    )
-
-
 def _author() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no user name in some containers
         return ""
-
-
-def promote_polygons(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Store polygonal layers as MultiPolygon throughout.
-
-    A GeoPackage layer has one geometry type; mixing Polygon and MultiPolygon
-    makes QGIS split the layer into sublayers. Single-part MultiPolygons
-    read back are turned into Polygons again by :func:`single_part_polygons`.
-    """
-    geometry = frame.geometry.to_numpy()
-    single = shapely.get_type_id(geometry) == 3
-    polygonal = np.isin(shapely.get_type_id(geometry), (3, 6)) | shapely.is_missing(geometry)
-    if not single.any() or not polygonal.all():
-        return frame
-    promoted = np.asarray(geometry, dtype=object).copy()
-    promoted[single] = shapely.multipolygons(promoted[single].reshape(-1, 1))
-    frame = frame.copy()
-    frame[frame.geometry.name] = gpd.GeoSeries(promoted, index=frame.index, crs=frame.crs)
-    return frame
-
-
-def single_part_polygons(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Turn single-part MultiPolygons into Polygons (for export and for people)."""
-    geometry = frame.geometry.to_numpy()
-    single = (shapely.get_type_id(geometry) == 6) & (shapely.get_num_geometries(geometry) == 1)
-    if not single.any():
-        return frame
-    plain = np.asarray(geometry, dtype=object).copy()
-    plain[single] = shapely.get_geometry(plain[single], 0)
-    frame = frame.copy()
-    frame[frame.geometry.name] = gpd.GeoSeries(plain, index=frame.index, crs=frame.crs)
-    return frame
-
-
-def _layer_geometry_type(frame: gpd.GeoDataFrame) -> str:
-    return _geometry_type_of(set(frame.geom_type.dropna().unique()))
-
-
-def _geometry_type_of(types: set[str]) -> str:
-    """Return the one GeoPackage geometry type that holds all the given types.
-
-    No types at all (an empty layer) gives MultiPolygon, the type of most
-    project layers, so that QGIS still opens the layer as a map layer.
-    """
-    if len(types) == 1:
-        return next(iter(types))
-    if types <= {"Polygon", "MultiPolygon"}:
-        return "MultiPolygon"
-    if types <= {"Point", "MultiPoint"}:
-        return "MultiPoint"
-    if types <= {"LineString", "MultiLineString"}:
-        return "MultiLineString"
-    return "Unknown"
-
-
-#: What a missing value (NULL, NaN, None, no geometry) hashes to, whatever its column's type.
-_MISSING_HASH = np.uint64(0x6D697373696E6721)
-_NUMBER_KINDS = ("boolean", "integer", "floating", "mixed-integer-float", "decimal")
-
-
-def _fingerprints(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """Hash each row's attributes and geometry, the same before and after storage.
-
-    A row read back from the GeoPackage may carry an integer column as float
-    (when it has NULLs), a boolean one as objects, and a column with nothing
-    in it as anything. So numbers and booleans are hashed as float64, text as
-    text, and every missing value alike, value by value: a row's hash does not
-    depend on the other rows read with it.
-
-    Returns
-    -------
-    ndarray of uint64
-    """
-    combined = np.zeros(len(frame), dtype=np.uint64)
-    for column in columns:
-        values = frame[column]
-        missing = values.isna().to_numpy(dtype=bool)
-        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
-            numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=0)
-            hashes = pd.util.hash_array(numbers, categorize=False)
-        elif values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in (
-            _NUMBER_KINDS
-        ):
-            numbers = pd.to_numeric(values.where(~missing, 0), errors="coerce")
-            hashes = pd.util.hash_array(numbers.to_numpy(dtype="float64"), categorize=False)
-        else:
-            text = values.astype("str").where(~missing, "")
-            hashes = pd.util.hash_pandas_object(text, index=False, categorize=False).to_numpy()
-        hashes = hashes.astype(np.uint64, copy=True)
-        hashes[missing] = _MISSING_HASH
-        combined = _mix(combined, hashes)
-    if "geometry" in frame.columns:
-        shapes = np.asarray(frame.geometry.values)
-        hashes = pd.util.hash_array(
-            shapely.to_wkb(shapes, hex=True).astype(object), categorize=False
-        )
-        hashes[shapely.is_missing(shapes)] = _MISSING_HASH
-        combined = _mix(combined, hashes)
-    return combined
-
-
-def _mix(combined: np.ndarray, hashes: np.ndarray) -> np.ndarray:
-    """Fold one column's hashes into the row hashes (order matters, as it should)."""
-    with np.errstate(over="ignore"):
-        return (combined * np.uint64(0x100000001B3)) ^ hashes ^ (combined >> np.uint64(29))
-
-
-def _write_styles(connection: sqlite3.Connection) -> None:
-    """Give every spatial layer its default QGIS style (the ``layer_styles`` table)."""
-    if not gpkg.has_table(connection, "layer_styles"):
-        connection.execute(
-            "CREATE TABLE layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-            "f_table_catalog TEXT(256), f_table_schema TEXT(256), f_table_name TEXT(256), "
-            "f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, styleSLD TEXT, "
-            "useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), "
-            "update_time DATETIME DEFAULT CURRENT_TIMESTAMP)"
-        )
-        gpkg.register_attribute_table(connection, "layer_styles", "QGIS layer styles")
-    layers = connection.execute(
-        "SELECT table_name, column_name, geometry_type_name FROM gpkg_geometry_columns"
-    ).fetchall()
-    for table, column, geometry_type in layers:
-        qml = style_for_layer(table, geometry_type)
-        if qml is None:
-            continue
-        connection.execute("DELETE FROM layer_styles WHERE f_table_name = ?", (table,))
-        connection.execute(
-            "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
-            "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
-            "owner, ui, update_time) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, 'gridgis', '', "
-            "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
-            (table, column, f"gridgis {table}", qml, "default style written by gridgis"),
-        )
 
 
 def _create_schema(path: Path, meta: dict[str, str]) -> None:
@@ -1139,129 +733,6 @@ def _create_schema(path: Path, meta: dict[str, str]) -> None:
         )
         gpkg.register_attribute_table(connection, "versions", "gridgis version log")
         connection.commit()
-
-
-# -- locking -----------------------------------------------------------------
-#: The names of a project's sidecars beside it: the lock file ``.NAME.lock``,
-#: and a write session's private folder ``.NAME.PID.tmp`` (earlier releases
-#: left working copies ``.NAME.PID.tmp.gpkg``). Nothing else may be written
-#: under these names: a session folder is deleted by the next writer.
-SIDECAR_NAME = re.compile(
-    r"^\.(?P<project>.+?)\.(?:lock|\d+\.tmp(?:\.gpkg(?:-journal)?)?)$", re.IGNORECASE
-)
-
-
-def _lock_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.lock")
-
-
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-    import msvcrt
-
-    def _try_lock(fd: int) -> bool:
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-
-    def _unlock(fd: int) -> None:
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _try_lock(fd: int) -> bool:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-    def _unlock(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-#: Lock descriptors this process holds. A forked child (the ledger reader,
-#: :mod:`gridgis.prefetch`) inherits them, and a ``flock`` lock lives as long
-#: as any process keeps its descriptor open: a child that outlived its parent
-#: would keep the project locked. So a forked child closes them at once.
-_HELD_LOCKS: set[int] = set()
-
-
-def _release_inherited_locks() -> None:
-    for fd in list(_HELD_LOCKS):
-        with contextlib.suppress(OSError):
-            os.close(fd)
-    _HELD_LOCKS.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_release_inherited_locks)
-
-
-def lock_timeout() -> float:
-    """Return how many seconds a writer waits for another (``GRIDGIS_LOCK_TIMEOUT``)."""
-    raw = os.environ.get("GRIDGIS_LOCK_TIMEOUT")
-    if raw is None:
-        return DEFAULT_LOCK_TIMEOUT
-    try:
-        return max(0.0, float(raw))
-    except ValueError as error:
-        raise StoreError(
-            f"GRIDGIS_LOCK_TIMEOUT must be a number of seconds, not {raw!r}"
-        ) from error
-
-
-@contextlib.contextmanager
-def project_lock(path: Path, *, command: str, timeout: float | None = None) -> Iterator[None]:
-    """Hold the project's write lock, waiting up to ``timeout`` seconds for it.
-
-    Raises
-    ------
-    ProjectInUseError
-        If another process still holds the lock when the time is up.
-    """
-    timeout = lock_timeout() if timeout is None else timeout
-    lock_file = _lock_path(path)
-    try:
-        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as error:
-        raise StoreError(f"cannot create the lock file {lock_file}: {error.strerror}") from error
-    _HELD_LOCKS.add(fd)
-    try:
-        deadline = time.monotonic() + timeout
-        while not _try_lock(fd):
-            if time.monotonic() >= deadline:
-                holder = _read_holder(lock_file)
-                raise ProjectInUseError(
-                    f"project {path.name} is in use by another gridgis command ({holder}); "
-                    f"waited {timeout:g} s. Try again when it has finished"
-                )
-            time.sleep(0.05)
-        holder = json.dumps({"pid": os.getpid(), "command": command, "since": time.time()})
-        os.ftruncate(fd, 0)
-        os.lseek(fd, 0, os.SEEK_SET)
-        os.write(fd, holder.encode())
-        try:
-            yield
-        finally:
-            os.ftruncate(fd, 0)
-            _unlock(fd)
-    finally:
-        _HELD_LOCKS.discard(fd)
-        os.close(fd)
-
-
-def _read_holder(lock_file: Path) -> str:
-    try:
-        holder = json.loads(lock_file.read_text() or "{}")
-    except (OSError, ValueError):
-        return "unknown process"
-    if not holder:
-        return "unknown process"
-    return f"pid {holder.get('pid')}: {holder.get('command', '?')}"
 
 
 # -- write sessions ------------------------------------------------------------
@@ -1348,7 +819,7 @@ def edit_project(
     meta : dict, optional
         Project metadata to record when creating (for example the county code).
     timeout : float, optional
-        Seconds to wait for another writer; see :func:`lock_timeout`.
+        Seconds to wait for another writer; see :func:`gridgis.io.lock.lock_timeout`.
 
     Yields
     ------

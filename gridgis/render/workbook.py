@@ -7,7 +7,7 @@ comes from ledgers that come from outside the office. openpyxl stores a
 error codes (``#N/A`` …) as an error value. Such text is therefore written as
 a cell typed as text (``data_type = "s"``), unchanged, with no quote added;
 numbers stay numeric cells. The output path is checked by
-:func:`gridgis.io.output.check_output_path`, so a workbook never replaces a
+:func:`gridgis.io.safety.check_output_path`, so a workbook never replaces a
 project.
 """
 
@@ -26,7 +26,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from gridgis.errors import InputDataError
-from gridgis.io.output import atomic_path, check_output_path
+from gridgis.io.safety import atomic_path, check_output_path
 from gridgis.render.text import display_width
 
 #: Rows an XLSX sheet can hold, less the header.
@@ -67,7 +67,7 @@ def write_workbook(
         Column name → header shown (e.g. ``name`` → ``企业名称``).
     protected : iterable of Path or str, optional
         Paths that must not be written, such as the project being read (see
-        :func:`gridgis.io.output.check_output_path`).
+        :func:`gridgis.io.safety.check_output_path`).
 
     Raises
     ------
@@ -156,7 +156,7 @@ def _cell(sheet: object, value: object, title: str, label: str, row: int) -> obj
             label,
             row,
         )
-        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        value = str(ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
     if value.startswith(_RETYPED_PREFIXES):
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"
