@@ -360,29 +360,10 @@ PROJECT_META = Table(
     _columns(("key", "text", "键"), ("value", "text", "值")),
 )
 
-#: Every layer and table a project may hold, by name.
+#: Every layer and table a project may hold, by name: each :class:`Table` declared
+#: in this module (a new one is registered by declaring it above).
 TABLES: Mapping[str, Table] = MappingProxyType(
-    {
-        table.name: table
-        for table in (
-            ADMIN_UNITS,
-            GRIDS,
-            ENTERPRISES,
-            ASSIGNMENTS,
-            STAFF,
-            CODE_REGISTRY,
-            LEDGER_PROBLEMS,
-            LEDGER_ROWS,
-            LEDGER_IMPORTS,
-            STAFF_ROWS,
-            STAFF_IMPORTS,
-            CAPACITY,
-            DIVISION_REPORTS,
-            CHECK_ISSUES,
-            VERSIONS,
-            PROJECT_META,
-        )
-    }
+    {table.name: table for table in list(globals().values()) if isinstance(table, Table)}
 )
 
 #: The layers that keep their history, and the column that identifies a row.

@@ -280,6 +280,43 @@ class ProjectReader:
                 geometry = gpd.GeoSeries.from_wkb(table.pop(geometry_column), crs=CGCS2000)
                 yield gpd.GeoDataFrame(table, geometry=geometry.values, crs=CGCS2000)
 
+    def read_grids(
+        self,
+        *,
+        version: int | None = None,
+        levels: Iterable[str] | None = None,
+        kinds: Iterable[str] | None = None,
+    ) -> gpd.GeoDataFrame:
+        """Read the grids of a version, every kind with its geometry, ordered by code.
+
+        This is how code outside the store reads grids: it does not depend on
+        how each kind's geometry is stored.
+
+        Parameters
+        ----------
+        version : int, optional
+            Default: the current version.
+        levels : iterable of str, optional
+            Keep these levels only: ``base``, ``village``, ``township``, ``county``.
+        kinds : iterable of str, optional
+            Keep these kinds only: ``territorial``, ``sector``.
+
+        Returns
+        -------
+        GeoDataFrame
+            The columns of :data:`gridgis.schema.GRIDS` and ``geometry`` (CGCS2000),
+            without the history columns; empty if the project has no grids.
+        """
+        grids = self.read_layer("grids", version=version)
+        if grids.empty:
+            return grids
+        if levels is not None:
+            grids = grids[grids["level"].isin(list(levels))]
+        if kinds is not None:
+            grids = grids[grids["kind"].isin(list(kinds))]
+        grids = grids.drop(columns=[c for c in HISTORY_COLUMNS if c in grids.columns])
+        return grids.sort_values("grid_code").reset_index(drop=True)
+
     def ledger_rows_of(self, enterprise_ids: Iterable[str]) -> pd.DataFrame:
         """Return the ledger row number of each given enterprise, as last imported.
 
