@@ -25,8 +25,19 @@ import pandas as pd
 
 ColumnType = Literal["text", "integer", "real", "boolean"]
 
+#: The layout of the store this release writes. 1: every grid's geometry in
+#: ``grids``, as MultiPolygon. 2: ``grids`` is a Polygon layer holding the base
+#: grids' shapes; a level grid's shape is its admin unit's, a sector grid's is
+#: in ``sector_cells``; current per-level views; ``settings``; Chinese column
+#: titles. :mod:`gridgis.io.upgrade` moves a project from one to the next.
+SCHEMA_VERSION = 2
+
 #: The history columns every layer with history carries (written by the store).
 HISTORY_COLUMNS: tuple[str, ...] = ("valid_from", "valid_to", "row_hash")
+#: Their titles.
+HISTORY_TITLES: Mapping[str, str] = MappingProxyType(
+    {"valid_from": "启用版本", "valid_to": "停用版本", "row_hash": "行哈希"}
+)
 
 
 @dataclass(frozen=True)
@@ -139,6 +150,16 @@ GRIDS = Table(
         ("area_km2", "real", "面积（平方公里）"),
         ("polsby_popper", "real", "紧凑度"),
     ),
+    # Only a base grid's shape is stored here, and it is one polygon; a level
+    # grid's shape is its admin unit's, a sector grid's is in sector_cells.
+    geometry="POLYGON",
+    key="grid_code",
+)
+
+SECTOR_CELLS = Table(
+    "sector_cells",
+    "行业专属网格单元 where each sector grid's units are: the cells that hold them",
+    _columns(("grid_code", "text", "网格编码")),
     geometry="MULTIPOLYGON",
     key="grid_code",
 )
@@ -354,10 +375,40 @@ VERSIONS = Table(
     ),
 )
 
+SETTINGS = Table(
+    "settings",
+    "配置与输入记录 the configuration and input files each version was made with",
+    _columns(
+        ("version", "integer", "版本"),
+        ("kind", "text", "类别"),
+        ("name", "text", "文件"),
+        ("sha256", "text", "SHA-256"),
+        ("text", "text", "内容"),
+    ),
+)
+
 PROJECT_META = Table(
     "project_meta",
     "项目信息 project metadata (county, schema version)",
     _columns(("key", "text", "键"), ("value", "text", "值")),
+)
+
+FILINGS = Table(
+    "filings",
+    "备案记录 the filings the county made to the prefecture (gridgis filing create)",
+    _columns(
+        ("filing_id", "text", "备案编号"),
+        ("number", "integer", "备案序号"),
+        ("previous_filing", "text", "上次备案编号"),
+        ("version_from", "integer", "起始版本"),
+        ("version_to", "integer", "截止版本"),
+        ("version", "integer", "记录版本"),
+        ("created", "text", "生成时间"),
+        ("note", "text", "说明"),
+        ("file", "text", "文件"),
+        ("manifest_sha256", "text", "清单 SHA-256"),
+        ("changes", "integer", "调整网格数"),
+    ),
 )
 
 #: Every layer and table a project may hold, by name: each :class:`Table` declared
@@ -377,6 +428,9 @@ EXPORT_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "grids": ("grid_code", "kind", "level", "admin_code", "name", "load", "area_km2"),
         "assignments": ("uscc", "name", "grid_code", "kind", "method", "reason", "lon", "lat"),
+        "admin_units": ("code", "name", "level", "parent_code", "households"),
+        "enterprises": tuple(ENTERPRISES.column_names),
+        "staff": tuple(STAFF.column_names),
     }
 )
 

@@ -115,7 +115,11 @@ def test_export_assignments(assigned: Path, tmp_path: Path, suffix: str) -> None
     else:
         import geopandas as gpd
 
-        frame = gpd.read_file(output)
+        frame = (
+            gpd.read_file(output, layer="assignments")
+            if suffix == ".gpkg"
+            else gpd.read_file(output)
+        )
     assert len(frame) == 3000
     assert ["uscc", "name", "grid_code", "kind", "method", "reason", "lon", "lat"] == [
         c for c in frame.columns if c != "geometry"

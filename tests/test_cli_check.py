@@ -16,14 +16,19 @@ def _project(tmp_path: Path, villages: gpd.GeoDataFrame) -> Path:
     return project
 
 
-def test_clean_project_exits_0_and_records_a_version(tmp_path: Path) -> None:
+def test_a_check_changes_nothing_unless_asked(tmp_path: Path) -> None:
     project = _project(tmp_path, box_villages())
+    before = file_digest(project)
     result = run("check", project)
     assert result.exit_code == 0, result.output
     assert "clean" in result.output
     assert "重叠 overlaps" in result.output
+    assert file_digest(project) == before
+    saved = run("check", project, "--save")
+    assert saved.exit_code == 0, saved.output
     reader = open_project(project)
     assert reader.versions()["note"].tolist()[-1] == "check: clean"
+    assert reader.current_version == 2
     assert reader.read_layer("check_issues").empty
 
 
@@ -32,9 +37,13 @@ def test_problems_exit_1_and_are_stored(tmp_path: Path) -> None:
     villages.loc[1, "geometry"] = shapely.box(106.2095, 38.5, 106.22, 38.51)
     project = _project(tmp_path, villages)
     output = tmp_path / "issues.geojson"
+    before = file_digest(project)
     result = run("check", project, "-o", output)
     assert result.exit_code == 1
     assert "overlaps 640122100202" in result.output
+    assert "--save stores them in the project" not in result.output  # -o said where
+    assert file_digest(project) == before
+    assert run("check", project, "--save").exit_code == 1
     stored = open_project(project).read_layer("check_issues")
     assert "overlap" in set(stored["check"])
     assert set(gpd.read_file(output)["check"]) == set(stored["check"])

@@ -103,7 +103,7 @@ def test_export_grids(redivided: Path, tmp_path: Path, suffix: str) -> None:
         )
         assert "wkt" in frame.columns
     else:
-        frame = gpd.read_file(output)
+        frame = gpd.read_file(output, layer="grids") if suffix == ".gpkg" else gpd.read_file(output)
         base = frame[frame["level"] == "base"]
         assert set(base.geom_type) == {"Polygon"}
     for column in ["grid_code", "kind", "level", "admin_code", "name", "load", "area_km2"]:

@@ -184,7 +184,7 @@ def test_a_header_only_workbook_is_one_clear_sentence_every_time(
 
 
 WRITING_COMMANDS = {
-    "check": lambda p, folder: ["check", p],
+    "check --save": lambda p, folder: ["check", p, "--save"],
     "divide": lambda p, folder: ["divide", p, "--by", "area", "--max-load", "1"],
     "enterprises import": lambda p, folder: ["enterprises", "import", p, folder / "one.csv"],
     "staff import": lambda p, folder: ["staff", "import", p, folder / "staff.csv"],

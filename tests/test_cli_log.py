@@ -12,9 +12,12 @@ def test_log_lists_every_version_with_its_note(demo_run: tuple[Path, str]) -> No
     lines = result.output.splitlines()
     assert "版本 version" in lines[0]
     rows = [line for line in lines[2:] if line.strip()]
-    assert len(rows) == 7  # init, check, divide, re-divide, ledger, staff, assign
+    # init, divide, re-divide, ledger, staff, assign (check saves none), then the filing
+    # steps: filing, re-divide two villages, assign, filing
+    assert len(rows) == 10
     assert rows[0].split()[0] == "1" and "init from villages.shp" in rows[0]
-    assert "assign: rows 3000 = territorial" in rows[-1]
+    assert "assign: rows 3000 = territorial" in rows[5]
+    assert "filing 640122-0001-" in rows[6] and "filing 640122-0002-" in rows[-1]
 
 
 def test_log_prints_even_with_quiet(demo_run: tuple[Path, str]) -> None:

@@ -24,6 +24,11 @@ from gridgis.cli.options import overwrite_option, positive_float, project_argume
 )
 @overwrite_option
 @click.option(
+    "--save",
+    is_flag=True,
+    help="Store the problems in the project's check_issues layer, as a new version.",
+)
+@click.option(
     "--tolerance",
     default=1.0,
     show_default=True,
@@ -50,29 +55,40 @@ def check(
     project: Path,
     output: Path | None,
     overwrite: bool,
+    save: bool,
     tolerance: float,
     gap_width: float,
     sliver_width: float,
 ) -> CheckResult:
-    """Check PROJECT.gpkg and store the problems in its check_issues layer.
+    """Check PROJECT.gpkg's codes and topology without changing it.
 
-    Exits 0 when clean and 1 when problems are found. Overlaps and gaps
-    narrower than 1 mm are rounding noise and are not problems.
+    Exits 0 when clean and 1 when problems are found. -o writes the problems
+    to a file; --save stores them in the project's check_issues layer, as a
+    new version. Overlaps and gaps narrower than 1 mm are rounding noise and
+    are not problems.
     """
     from gridgis.project.check import check_project
     from gridgis.topology import CheckSettings
 
     settings = CheckSettings(tolerance, gap_width, sliver_width)
     result = check_project(
-        project, command=command_line(), settings=settings, output=output, overwrite=overwrite
+        project,
+        command=command_line(),
+        settings=settings,
+        output=output,
+        overwrite=overwrite,
+        save=save,
     )
     rows = [[r.label, r.checked, r.problems, r.noise_ignored] for r in result.summary.itertuples()]
     say(format_table(rows, ["检查 check", "checked", "problems", "noise ignored"]))
     if result.ok:
         say(f"{project.name}: clean")
         return result
-    found = f"{project.name}: {len(result.issues)} problems, stored in layer check_issues" + (
-        f" and {output}" if output else ""
+    stored = [
+        name for name, wanted in (("layer check_issues", save), (str(output), output)) if wanted
+    ]
+    found = f"{project.name}: {len(result.issues)} problems" + (
+        f", stored in {' and '.join(stored)}" if stored else "; --save stores them in the project"
     )
     if ctx.meta.get(QUIET):
         warn(found)

@@ -115,6 +115,7 @@ def _register() -> None:
         log,
         report,
         staff,
+        upgrade,
     )
 
     commands = (
@@ -129,6 +130,7 @@ def _register() -> None:
         diff.diff,
         export.export,
         report.report,
+        upgrade.upgrade,
         demo.demo,
     )
     for command in commands:

@@ -166,7 +166,7 @@ def read_problem_assignments(project: Path, *, version: int | None = None) -> pd
 def create_map_view(connection: sqlite3.Connection) -> None:
     """(Re)create the ``assignments_map`` view of current assignments, as a point layer."""
     found = _geometry_column(connection)
-    if found is None:
+    if found is None or not gpkg.has_table(connection, "assignments"):
         return
     geometry, srs_id = found
     fields = ", ".join(

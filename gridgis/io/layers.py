@@ -25,6 +25,8 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from gridgis.errors import StoreError
+
 
 class StagedRows:
     """Rows to append to one layer, held in Parquet files until they go in at once.
@@ -276,6 +278,39 @@ def single_part_polygons(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     frame = frame.copy()
     frame[frame.geometry.name] = gpd.GeoSeries(plain, index=frame.index, crs=frame.crs)
     return frame
+
+
+#: pyogrio's names of the GeoPackage geometry types the schema declares.
+GEOMETRY_TYPE_NAMES = {"POINT": "Point", "POLYGON": "Polygon", "MULTIPOLYGON": "MultiPolygon"}
+
+
+def conform_geometry(frame: gpd.GeoDataFrame, declared: str | None, key: str) -> gpd.GeoDataFrame:
+    """Give a frame's shapes the geometry type its layer declares.
+
+    A ``POLYGON`` layer holds single polygons: single-part MultiPolygons become
+    Polygons, and a shape of several parts is refused (a base grid is one
+    polygon, by construction). A ``MULTIPOLYGON`` layer holds MultiPolygons only
+    (:func:`promote_polygons`). Other layers keep their shapes.
+
+    Raises
+    ------
+    StoreError
+        If a shape of several parts is given for a ``POLYGON`` layer.
+    """
+    if declared == "MULTIPOLYGON":
+        return promote_polygons(frame)
+    if declared != "POLYGON":
+        return frame
+    geometry = frame.geometry.to_numpy()
+    parts = shapely.get_num_geometries(geometry)
+    several = (shapely.get_type_id(geometry) == 6) & (parts > 1)
+    if several.any():
+        named = ", ".join(str(k) for k in frame.loc[several, key].head(5))
+        raise StoreError(
+            f"cannot store {named}: a shape of {int(parts[several].max())} parts where one "
+            "polygon is required"
+        )
+    return single_part_polygons(frame)
 
 
 def layer_geometry_type(frame: gpd.GeoDataFrame) -> str:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import getpass
+import hashlib
 import logging
 import os
 import shutil
@@ -47,6 +48,7 @@ from gridgis import __version__
 from gridgis.crs import CGCS2000
 from gridgis.errors import StoreError
 from gridgis.io import gpkg
+from gridgis.io.assignment_view import create_map_view
 from gridgis.io.history import (
     CurrentRows,
     fingerprints,
@@ -57,20 +59,21 @@ from gridgis.io.history import (
     rows_condition,
 )
 from gridgis.io.layers import (
+    GEOMETRY_TYPE_NAMES,
     StagedRows,
     TableWriter,
+    conform_geometry,
     layer_geometry_type,
-    promote_polygons,
     stream_rows,
 )
 from gridgis.io.lock import project_lock
-from gridgis.io.qgis_style import write_styles
+from gridgis.io.metadata import finish_metadata
+from gridgis.io.views import create_views
 from gridgis.progress import Progress, silent
-from gridgis.schema import HISTORY_COLUMNS, VERSIONED_LAYERS
+from gridgis.schema import HISTORY_COLUMNS, SCHEMA_VERSION, SETTINGS, TABLES, VERSIONED_LAYERS
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
 #: Layers other tables join to by key (the assignments view joins enterprises):
 #: their key is indexed, over all versions, when the layer is created.
 JOINED_BY_KEY = frozenset({"enterprises"})
@@ -125,15 +128,13 @@ class ProjectReader:
         return gpkg.connect(self.path)
 
     def _check_is_project(self) -> None:
-        try:
-            with contextlib.closing(self._connect()) as connection:
-                ok = gpkg.has_table(connection, "versions") and gpkg.has_table(
-                    connection, "project_meta"
-                )
-        except sqlite3.DatabaseError as error:
-            raise StoreError(f"{self.path} is not a GeoPackage ({error})") from error
-        if not ok:
-            raise StoreError(f"{self.path} is a GeoPackage but not a gridgis project")
+        layout = project_layout(self.path)
+        if layout < SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path.name} was made by an earlier gridgis (store layout {layout}); "
+                f"upgrade it with 'gridgis upgrade {self.path}', which keeps every version "
+                "(any command that changes the project upgrades it first)"
+            )
 
     # -- versions and metadata -------------------------------------------------
     def versions(self) -> pd.DataFrame:
@@ -315,6 +316,22 @@ class ProjectReader:
         if kinds is not None:
             grids = grids[grids["kind"].isin(list(kinds))]
         grids = grids.drop(columns=[c for c in HISTORY_COLUMNS if c in grids.columns])
+        # A base grid's shape is stored with it; a level grid's is its admin
+        # unit's, and a sector grid's the cells of sector_cells (docs/design.md).
+        shapes = grids.geometry.to_numpy().copy()
+        level = (grids["level"] != "base").to_numpy() & (grids["kind"] != "sector").to_numpy()
+        if level.any():
+            units = self.read_layer("admin_units", version=version, columns=["code"])
+            outline = pd.Series(units.geometry.to_numpy(), index=units["code"].to_numpy())
+            shapes[level] = grids.loc[level, "admin_code"].map(outline).to_numpy()
+        sector = (grids["kind"] == "sector").to_numpy()
+        if sector.any() and self.has_layer("sector_cells"):
+            cells = self.read_layer("sector_cells", version=version, columns=["grid_code"])
+            where = pd.Series(cells.geometry.to_numpy(), index=cells["grid_code"].to_numpy())
+            shapes[sector] = grids.loc[sector, "grid_code"].map(where).to_numpy()
+        grids = gpd.GeoDataFrame(
+            grids.drop(columns=grids.geometry.name), geometry=shapes, crs=CGCS2000
+        )
         return grids.sort_values("grid_code").reset_index(drop=True)
 
     def ledger_rows_of(self, enterprise_ids: Iterable[str]) -> pd.DataFrame:
@@ -383,6 +400,7 @@ class ProjectWriter(ProjectReader):
         self.changes: list[LayerChange] = []
         self._touched = False
         self._tables: list[TableWriter] = []
+        self._settings: list[dict[str, object]] = []
 
     def _resolve_version(self, version: int | None) -> int | None:  # type: ignore[override]
         # Inside a write session "current" means the rows as they stand now,
@@ -482,15 +500,20 @@ class ProjectWriter(ProjectReader):
 
         def frames() -> Iterator[pd.DataFrame]:
             for frame in progress(chunks, label=f"Writing {name}"):
-                frame = self._with_history(self._prepare(frame, key))
+                frame = self._with_history(self._prepare(name, frame, key))
                 frame["row_hash"] = pd.array([None] * len(frame), dtype="str")
                 keys = frame[key].astype(str).to_numpy(dtype=object)
                 hashed_keys.append(key_hashes(keys))
                 added.extend(keys[: CHANGE_LIST_LIMIT - len(added)].tolist())
                 yield frame
 
+        declared = GEOMETRY_TYPE_NAMES.get(_declared_geometry(name) or "")
         rows = stream_rows(
-            frames(), self.path, name, append=self.has_layer(name), geometry_type=geometry_type
+            frames(),
+            self.path,
+            name,
+            append=self.has_layer(name),
+            geometry_type=geometry_type or declared,
         )
         self._touched = True
         self._refuse_duplicate_keys(name, key, hashed_keys)
@@ -536,7 +559,7 @@ class ProjectWriter(ProjectReader):
         closing: list[np.ndarray] = []
         with StagedRows(self.path.parent) as staged:
             for frame in progress(chunks, label=f"Writing {name}"):
-                frame = self._prepare(frame, key)
+                frame = self._prepare(name, frame, key)
                 keys = frame[key].astype(str).to_numpy(dtype=object)
                 hashed_keys = key_hashes(keys)
                 seen.append(hashed_keys)
@@ -644,8 +667,9 @@ class ProjectWriter(ProjectReader):
     def write_features(self, name: str, frame: gpd.GeoDataFrame) -> None:
         """Replace a layer that keeps no history (check results, reports)."""
         frame = frame.to_crs(CGCS2000) if frame.crs is not None else frame.set_crs(CGCS2000)
-        frame = promote_polygons(frame)
-        geometry_type = layer_geometry_type(frame)
+        declared = _declared_geometry(name)
+        frame = conform_geometry(frame, declared, frame.columns[0])
+        geometry_type = GEOMETRY_TYPE_NAMES.get(declared or "", layer_geometry_type(frame))
         pyogrio.write_dataframe(
             frame, self.path, layer=name, driver="GPKG", geometry_type=geometry_type
         )
@@ -688,7 +712,7 @@ class ProjectWriter(ProjectReader):
         self.write_table(name, combined, description)
 
     # -- internals -------------------------------------------------------------
-    def _prepare(self, frame: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
+    def _prepare(self, name: str, frame: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
         if key not in frame.columns:
             raise StoreError(f"cannot store rows without their key column {key!r}")
         history = [c for c in HISTORY_COLUMNS if c in frame.columns]
@@ -698,7 +722,7 @@ class ProjectWriter(ProjectReader):
             return frame.drop(columns=history)
         if frame.crs is None:
             raise StoreError("cannot store geometry without a CRS")
-        frame = promote_polygons(frame.to_crs(CGCS2000))
+        frame = conform_geometry(frame.to_crs(CGCS2000), _declared_geometry(name), key)
         return frame.drop(columns=history)
 
     def _with_history(self, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -720,10 +744,72 @@ class ProjectWriter(ProjectReader):
         for table in self._tables:
             table.discard()
 
+    def record_setting(
+        self, kind: str, name: str, *, path: Path | None = None, text: str | None = None
+    ) -> None:
+        """Record a configuration file or an input file this version was made with.
+
+        Parameters
+        ----------
+        kind : str
+            What it is: ``code_scheme``, ``departments``, ``rules`` (configuration,
+            kept with its text) or ``admin``, ``barriers``, ``load_points``,
+            ``buildings``, ``ledger``, ``roster`` (inputs, kept by name and hash).
+        name : str
+            The file's name.
+        path : Path, optional
+            The file, hashed (SHA-256) as it is.
+        text : str, optional
+            The file's text, kept for configuration files.
+        """
+        digest = file_sha256(path) if path is not None else None
+        if digest is None and text is not None:
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        self._settings.append(
+            {"version": self.version, "kind": kind, "name": name, "sha256": digest, "text": text}
+        )
+        self._touched = True
+
+    def rewrite_layer(self, name: str, frame: gpd.GeoDataFrame) -> None:
+        """Replace a whole layer with rows that carry their own history columns.
+
+        For store upgrades: the rows keep their ``valid_from`` and ``valid_to``;
+        their ``row_hash`` is cleared, so the next comparison hashes them as
+        read back.
+        """
+        frame = frame.copy()
+        frame["row_hash"] = pd.array([None] * len(frame), dtype="str")
+        frame["valid_from"] = frame["valid_from"].astype("int64")
+        frame["valid_to"] = frame["valid_to"].astype("Int64")
+        with contextlib.closing(self._connect()) as connection:
+            gpkg.drop_table(connection, name)
+            connection.commit()
+        declared = _declared_geometry(name)
+        pyogrio.write_dataframe(
+            frame,
+            self.path,
+            layer=name,
+            driver="GPKG",
+            geometry_type=GEOMETRY_TYPE_NAMES.get(declared or "", layer_geometry_type(frame)),
+        )
+        self._touched = True
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set one key of the project's metadata (``project_meta``)."""
+        with contextlib.closing(self._connect()) as connection:
+            connection.execute("DELETE FROM project_meta WHERE key = ?", (key,))
+            connection.execute(
+                "INSERT INTO project_meta (key, value) VALUES (?, ?)", (key, str(value))
+            )
+            connection.commit()
+        self._touched = True
+
     def _finish(self) -> None:
-        """Write the staged tables, record the version and refresh the QGIS styles."""
+        """Write the staged tables, record the version, refresh views, metadata and styles."""
         for table in self._tables:
             table.flush(self.path)
+        if self._settings:
+            self.append_table("settings", pd.DataFrame(self._settings), SETTINGS.title)
         now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         with contextlib.closing(self._connect()) as connection:
             parent = connection.execute("SELECT max(id) FROM versions").fetchone()[0]
@@ -732,8 +818,16 @@ class ProjectWriter(ProjectReader):
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (self.version, now, self.command, self.note, parent, _author(), __version__),
             )
-            write_styles(connection)
+            create_views(connection)
+            create_map_view(connection)
+            finish_metadata(connection)
             connection.commit()
+
+
+def _declared_geometry(name: str) -> str | None:
+    """Return the geometry type the schema declares for a layer (None: not declared)."""
+    table = TABLES.get(name)
+    return table.geometry if table is not None else None
 
 
 def _temporary_ids(connection: sqlite3.Connection, table: str, ids: np.ndarray) -> None:
@@ -838,6 +932,7 @@ def edit_project(
     overwrite: bool = False,
     meta: dict[str, str] | None = None,
     timeout: float | None = None,
+    upgrading: bool = False,
 ) -> Iterator[ProjectWriter]:
     """Open a project for one atomic change that becomes the next version.
 
@@ -857,6 +952,9 @@ def edit_project(
         Project metadata to record when creating (for example the county code).
     timeout : float, optional
         Seconds to wait for another writer; see :func:`gridgis.io.lock.lock_timeout`.
+    upgrading : bool
+        This session upgrades the store's layout (:mod:`gridgis.io.upgrade`);
+        any other session refuses a project of an earlier layout.
 
     Yields
     ------
@@ -886,6 +984,10 @@ def edit_project(
     if not path.parent.exists():
         raise StoreError(f"folder {path.parent} does not exist")
     mode = check_writable(path, create=create)
+    if not create and not upgrading and project_layout(path) < SCHEMA_VERSION:
+        raise StoreError(
+            f"{path.name} was made by an earlier gridgis; upgrade it first: gridgis upgrade {path}"
+        )
     with project_lock(path, command=command, timeout=timeout):
         _remove_stale_sessions(path)
         session = session_folder(path)
@@ -897,9 +999,11 @@ def edit_project(
                 _create_schema(working, meta or {})
                 version = 1
             else:
-                ProjectReader(path)  # refuse files that are not projects
+                project_layout(path)  # refuse files that are not projects
                 shutil.copyfile(path, working)
-                version = ProjectReader(working).current_version + 1
+                with contextlib.closing(gpkg.connect(working)) as connection:
+                    newest = connection.execute("SELECT max(id) FROM versions").fetchone()[0]
+                version = int(newest or 0) + 1
             writer = ProjectWriter(working, version=version, command=command, note=note)
             yield writer
             if not writer.touched and not create:
@@ -952,7 +1056,50 @@ def open_project(path: Path | str, *, for_writing: bool = False) -> ProjectReade
     StoreError
         If the file is not a project, or is read-only when ``for_writing``.
     """
-    reader = ProjectReader(path)
     if for_writing:
-        check_writable(reader.path)
-    return reader
+        check_writable(Path(path))
+    return ProjectReader(path)
+
+
+def project_layout(path: Path) -> int:
+    """Return the store layout (``schema_version``) of a project file.
+
+    Raises
+    ------
+    StoreError
+        If the file is not a GeoPackage, or not a gridgis project, or was
+        written by a newer gridgis.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise StoreError(f"project {path} does not exist; create it with 'gridgis init'")
+    try:
+        # Read-only: looking must never create or change a file.
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
+            if not (
+                gpkg.has_table(connection, "versions")
+                and gpkg.has_table(connection, "project_meta")
+            ):
+                raise StoreError(f"{path} is a GeoPackage but not a gridgis project")
+            row = connection.execute(
+                "SELECT value FROM project_meta WHERE key = 'schema_version'"
+            ).fetchone()
+    except sqlite3.DatabaseError as error:
+        raise StoreError(f"{path} is not a GeoPackage ({error})") from error
+    layout = int(row[0]) if row else 1
+    if layout > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path.name} was written by a newer gridgis (store layout {layout}); this one reads "
+            f"layouts up to {SCHEMA_VERSION}: install the newer gridgis"
+        )
+    return layout
+
+
+def file_sha256(path: Path) -> str:
+    """Return the SHA-256 of a file's bytes, read in blocks (a ledger may be gigabytes)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -11,12 +11,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from gridgis.crs import CGCS2000
 from gridgis.errors import InputDataError
-from gridgis.io.assignment_view import ASSIGNMENT_COLUMNS, refresh_map_view
-from gridgis.io.store import ProjectReader, edit_project, open_project
+from gridgis.io.assignment_view import ASSIGNMENT_COLUMNS
+from gridgis.io.store import ProjectReader, edit_project
 from gridgis.progress import Progress, silent
+from gridgis.project.access import open_for_writing
+from gridgis.project.settings import record_configuration
 from gridgis.project.staff import roster_members
-from gridgis.schema import GRIDS, conform
+from gridgis.schema import GRIDS, SECTOR_CELLS, conform
 
 _ENTERPRISE_INPUT = [
     "enterprise_id",
@@ -109,7 +112,7 @@ def assign_project(
 
     rules = load_rules(rules_path)
     departments = default_scheme().departments
-    reader = open_project(project, for_writing=True)
+    reader = open_for_writing(project, command=command)
     if not reader.has_rows("grids", where="level = 'base'"):
         raise InputDataError(f"{project.name} has no base grids; run 'gridgis divide' first")
     if not reader.has_rows("enterprises"):
@@ -121,8 +124,13 @@ def assign_project(
         edit_project(project, command=command, note="assign enterprises") as writer,
         writer.temporary_folder("assign-") as spill,
     ):
+        scheme = default_scheme()
+        record_configuration(writer, "rules", rules.source)
+        record_configuration(writer, "departments", scheme.departments_source)
+        record_configuration(writer, "code_scheme", scheme.source)
         admin = writer.read_layer("admin_units")
-        grids = writer.read_layer("grids")
+        grids = writer.read_grids()
+        stored = writer.read_layer("grids")
         county_code = str(admin.loc[admin["level"] == "county", "code"].iloc[0])
         assigner = TerritorialAssigner(grids, admin)
 
@@ -197,16 +205,27 @@ def assign_project(
         code_of_department = dict(
             zip(sector_grids["department"].astype(int), sector_grids["grid_code"], strict=True)
         )
-        territorial_grids = grids[grids["kind"] != "sector"]
+        # Territorial rows are carried as stored; a sector grid's shape (the
+        # cells of its units) goes to sector_cells, its row to grids.
+        territorial_grids = stored[stored["kind"] != "sector"]
         writer.put_layer(
             "grids",
             gpd.GeoDataFrame(
                 pd.concat(
-                    [conform(territorial_grids, GRIDS), conform(sector_grids, GRIDS)],
+                    [
+                        conform(territorial_grids, GRIDS),
+                        conform(sector_grids.assign(geometry=None), GRIDS),
+                    ],
                     ignore_index=True,
                 ),
                 geometry="geometry",
-                crs=grids.crs,
+                crs=CGCS2000,
+            ),
+        )
+        writer.put_layer(
+            "sector_cells",
+            gpd.GeoDataFrame(
+                conform(sector_grids, SECTOR_CELLS), geometry="geometry", crs=CGCS2000
             ),
         )
         writer.write_table(
@@ -232,7 +251,6 @@ def assign_project(
                 yield frame
 
         writer.put_layer_chunks("assignments", final_batches())
-        refresh_map_view(writer.path)
         writer.write_table("capacity", capacity.grids, "grid load against supervisory capacity")
         line, adds_up = conservation_line(
             rows, tally["territorial"], tally["sector"], tally["unassigned"]

@@ -14,6 +14,4 @@ def diff_versions(project: Path, before: int, after: int) -> pd.DataFrame:
     from gridgis.changes import diff_grids
 
     reader = open_project(project)
-    return diff_grids(
-        reader.read_layer("grids", version=before), reader.read_layer("grids", version=after)
-    )
+    return diff_grids(reader.read_grids(version=before), reader.read_grids(version=after))

@@ -10,9 +10,11 @@ import pandas as pd
 
 from gridgis.divide.api import Division, LoadKind
 from gridgis.errors import InputDataError
-from gridgis.io.store import ProjectReader, edit_project, open_project
+from gridgis.io.store import ProjectReader, edit_project
 from gridgis.io.vector import read_vector
 from gridgis.progress import Progress, silent
+from gridgis.project.access import open_for_writing
+from gridgis.project.settings import record_configuration, record_inputs
 from gridgis.schema import GRIDS, conform
 
 
@@ -134,6 +136,7 @@ def divide_project(
     DivideReport
     """
     from gridgis.codes import (
+        default_scheme,
         empty_registry,
         level_grid_rows,
         recode_villages,
@@ -144,7 +147,7 @@ def divide_project(
 
     if max_load <= 0:
         raise InputDataError(f"--max-load must be greater than 0, not {max_load:g}")
-    reader = open_project(project, for_writing=True)
+    reader = open_for_writing(project, command=command)
     admin = reader.read_layer("admin_units")
     selected = select_villages(admin, villages=villages, townships=townships)
     notes: list[str] = []
@@ -172,6 +175,10 @@ def divide_project(
     target = "all villages" if not (villages or townships) else f"{len(selected)} villages"
     note = f"divide {target} by {by}, max load {max_load:g}, seed {seed}"
     with edit_project(project, command=command, note=note) as writer:
+        record_configuration(writer, "code_scheme", default_scheme().source)
+        record_inputs(writer, "barriers", barriers)
+        record_inputs(writer, "load_points", [load_points])
+        record_inputs(writer, "buildings", [buildings])
         grids = writer.read_layer("grids")
         registry = writer.read_table("code_registry")
         registry = empty_registry() if registry.empty else registry
@@ -195,7 +202,9 @@ def divide_project(
             else is_base
         )
         carried = grids[keep] if len(grids) else grids
-        parts = [level_grids.assign(load_kind=pd.NA, department=pd.NA), carried, *new_base]
+        # A level grid's shape is its admin unit's; it is not stored twice.
+        level_rows = level_grids.assign(load_kind=pd.NA, department=pd.NA, geometry=None)
+        parts = [level_rows, carried, *new_base]
         combined = pd.concat([conform(p, GRIDS) for p in parts if len(p)], ignore_index=True)
         writer.put_layer("grids", gpd.GeoDataFrame(combined, geometry="geometry", crs=admin.crs))
         writer.write_table(

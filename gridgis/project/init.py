@@ -12,6 +12,7 @@ from gridgis.admin import build_admin_units
 from gridgis.errors import InputDataError
 from gridgis.io.store import edit_project
 from gridgis.io.vector import VectorRead, read_vector
+from gridgis.project.settings import record_configuration, record_inputs
 
 
 @dataclass
@@ -101,6 +102,8 @@ def init_project(
         meta={"county_code": county["code"], "county_name": county["name"]},
     ) as writer:
         writer.put_layer("admin_units", built.units)
+        record_inputs(writer, "admin", admin_files)
+        record_configuration(writer, "code_scheme", scheme.source)
         if not built.repaired.empty:
             writer.write_table("repairs", built.repaired, "geometries repaired at import")
         version = writer.version

@@ -10,9 +10,11 @@ from pathlib import Path
 import pandas as pd
 
 from gridgis.io.ledger import LedgerOptions
-from gridgis.io.store import LayerChange, edit_project, open_project
+from gridgis.io.store import LayerChange, edit_project
 from gridgis.prefetch import prefetched
 from gridgis.progress import Progress, silent
+from gridgis.project.access import open_for_writing
+from gridgis.project.settings import record_inputs
 
 
 @dataclass
@@ -83,7 +85,7 @@ def import_ledger(
     """
     from gridgis.enterprises import with_points
 
-    reader = open_project(project, for_writing=True)
+    reader = open_for_writing(project, command=command)
     county = reader.read_layer("admin_units", where="level = 'county'")
     box = county.total_bounds
     options = LedgerOptions(
@@ -105,6 +107,7 @@ def import_ledger(
     missing: dict[str, str] = {}
 
     with edit_project(project, command=command, note=f"import ledger {ledger.name}") as writer:
+        record_inputs(writer, "ledger", [ledger])
         positions = writer.table_writer("ledger_rows")
         problems = writer.table_writer("ledger_problems")
 

@@ -9,8 +9,10 @@ import geopandas as gpd
 import pandas as pd
 
 from gridgis.errors import InputDataError
-from gridgis.io.store import LayerChange, ProjectReader, edit_project, open_project
+from gridgis.io.store import LayerChange, ProjectReader, edit_project
 from gridgis.progress import Progress, silent
+from gridgis.project.access import open_for_writing
+from gridgis.project.settings import record_configuration, record_inputs
 
 
 @dataclass
@@ -90,7 +92,7 @@ def import_staff(
     )
 
     # A missing or read-only project is reported before the roster is read.
-    open_project(project, for_writing=True)
+    open_for_writing(project, command=command)
     roster = read_roster(roster_path, sheet=sheet, encoding=encoding)
     with edit_project(
         project, command=command, note=f"import staff roster {roster_path.name}"
@@ -100,7 +102,10 @@ def import_staff(
         grids = writer.read_layer("grids", columns=grid_columns)
         if grids.empty:  # staff may be imported before the first division
             grids = pd.DataFrame(columns=grid_columns)
-        built = build_staff(roster.people, admin, grids, default_scheme().departments)
+        scheme = default_scheme()
+        built = build_staff(roster.people, admin, grids, scheme.departments)
+        record_inputs(writer, "roster", [roster_path])
+        record_configuration(writer, "departments", scheme.departments_source)
         if len(built.problems):
             raise InputDataError(problems_message(built.problems, roster_path.name))
         staff = built.staff

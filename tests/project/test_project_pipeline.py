@@ -59,6 +59,9 @@ def test_report_and_export_read_what_assign_stored(demo_assigned: Path, tmp_path
 
 
 def test_check_stores_its_problems(project: Path, tmp_path: Path) -> None:
+    version = open_project(project).current_version
     result = check_project(project, command="check", output=tmp_path / "issues.gpkg")
     assert result.ok
+    assert open_project(project).current_version == version  # a check only reads
+    check_project(project, command="check", save=True)
     assert open_project(project).versions()["note"].iloc[-1] == "check: clean"
