@@ -24,6 +24,7 @@ they are counted in the summary (``noise_ignored``) but not listed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -36,6 +37,7 @@ from gridgis.admin import code_problems
 from gridgis.crs import CGCS2000, metric_crs_for
 from gridgis.render.labels import CHECK_LABELS
 from gridgis.rounding_noise import ROUNDING_NOISE_M, width
+from gridgis.summary import Summarised
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +63,8 @@ class CheckSettings:
     sliver_width_m: float = 1.0
 
 
-@dataclass
-class CheckResult:
+@dataclass(repr=False)
+class CheckResult(Summarised):
     """Problems found, one row each, and a summary per check."""
 
     issues: gpd.GeoDataFrame
@@ -72,6 +74,13 @@ class CheckResult:
     def ok(self) -> bool:
         """Say whether no problem was found."""
         return self.issues.empty
+
+    def lines(self) -> Sequence[tuple[str, object]]:
+        """Return the report's lines (see :class:`Summarised`)."""
+        return [
+            (str(row.label), f"{row.problems} problems in {row.checked} checked")
+            for row in self.summary.itertuples()
+        ] + [("result", "clean" if self.ok else f"{len(self.issues)} problems")]
 
     def merged(self, other: CheckResult) -> CheckResult:
         """Combine the results of two checks."""

@@ -22,14 +22,14 @@ def test_every_command_is_reachable_and_has_help() -> None:
         assert "Usage:" in result.output
 
 
-def test_internal_errors_are_one_sentence(monkeypatch) -> None:
+def test_internal_errors_are_one_sentence(monkeypatch, demo_project) -> None:
     import gridgis.project.check
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("boom")
 
     monkeypatch.setattr(gridgis.project.check, "check_project", broken)
-    result = CliRunner().invoke(cli, ["check", "x.gpkg"])
+    result = CliRunner().invoke(cli, ["check", str(demo_project)])
     assert result.exit_code == 1
     assert result.output.startswith("Internal error: ZeroDivisionError: boom")
     assert "Traceback" not in result.output

@@ -35,10 +35,10 @@ def assign(ctx: click.Context, project: Path, rules_path: Path | None) -> Assign
     'rows N = territorial T + sector S + unassigned U' and exits 1 if it does
     not add up.
     """
-    from gridgis.project.assign import assign_project
+    import gridgis
 
-    report = assign_project(
-        project, command=command_line(), rules_path=rules_path, progress=progress_bar
+    report = gridgis.open(project).assign(
+        command=command_line(), rules=rules_path, progress=progress_bar
     )
     say(report.conservation)
     if len(report.by_rule):

@@ -67,14 +67,13 @@ def check(
     new version. Overlaps and gaps narrower than 1 mm are rounding noise and
     are not problems.
     """
-    from gridgis.project.check import check_project
-    from gridgis.topology import CheckSettings
+    import gridgis
 
-    settings = CheckSettings(tolerance, gap_width, sliver_width)
-    result = check_project(
-        project,
+    result = gridgis.open(project).check(
         command=command_line(),
-        settings=settings,
+        tolerance=tolerance,
+        gap_width=gap_width,
+        sliver_width=sliver_width,
         output=output,
         overwrite=overwrite,
         save=save,

@@ -29,10 +29,10 @@ def diff(project: Path, before: int, after: int, output_format: str, show_all: b
     Areas are in km², measured in a Gauss-Krueger zone. csv and json list
     every grid, unchanged ones included.
     """
-    from gridgis.project.diff import diff_versions
+    import gridgis
     from gridgis.render.labels import STATUS_LABELS
 
-    changes = diff_versions(project, before, after)
+    changes = gridgis.open(project).diff(before, after)
     if output_format == "csv":
         from gridgis.io.safety import neutralise_formulas
 

@@ -99,10 +99,9 @@ def divide(
       gridgis divide helan.gpkg --by households --max-load 300 \\
           --barriers roads.geojson --barriers rivers.geojson
     """
-    from gridgis.project.divide import divide_project
+    import gridgis
 
-    report = divide_project(
-        project,
+    report = gridgis.open(project).divide(
         by=by,
         max_load=max_load,
         command=command_line(),

@@ -52,10 +52,9 @@ def import_(
     points outside the county are reported. Importing a newer ledger shows
     which enterprises are new, changed or removed.
     """
-    from gridgis.project.ledger import import_ledger
+    import gridgis
 
-    report = import_ledger(
-        project,
+    report = gridgis.open(project).import_ledger(
         ledger,
         command=command_line(),
         sheet=sheet,

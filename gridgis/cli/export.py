@@ -90,19 +90,18 @@ def export(
       gridgis export helan.gpkg --level base -o base_grids.gpkg
       gridgis export helan.gpkg --layer assignments -o - --driver CSV > a.csv
     """
-    from gridgis.project.export import export_layer
+    import gridgis
 
     if levels and layer != "grids":
         raise click.BadParameter(f"layer {layer} has no levels", param_hint="--level")
     stream = str(output) == "-"
     if stream and overwrite:
         raise click.BadParameter("--overwrite has no meaning for standard output", param_hint="-o")
-    rows = export_layer(
-        project,
+    rows = gridgis.open(project).export(
         layer,
         None if stream else output,
         version=version,
-        levels=levels,
+        level=levels,
         driver=driver,
         crs=crs,
         overwrite=overwrite,

@@ -62,9 +62,9 @@ def init(
     Example:
       gridgis init helan.gpkg --admin villages.shp townships.geojson
     """
-    from gridgis.project.init import init_project
+    import gridgis
 
-    report = init_project(
+    _, report = gridgis.init(
         project,
         [admin_file, *more_admin],
         command=command_line(),

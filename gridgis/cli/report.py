@@ -32,12 +32,13 @@ def report(project: Path, output: Path, overwrite: bool) -> dict[str, pd.DataFra
     one, and rows left unassigned. Each row carries the ledger row number,
     name, USCC, township, village and address, so it can be fixed at source.
     """
+    import gridgis
     from gridgis.io.safety import check_output_path
-    from gridgis.project.report import REPORT_HEADERS, quality_report
+    from gridgis.project.report import REPORT_HEADERS
     from gridgis.render.workbook import write_workbook
 
     check_output_path(output, overwrite=overwrite, suffixes={".xlsx"}, protected=[project])
-    sheets = quality_report(project)
+    sheets = gridgis.open(project).quality_report()
     write_workbook(sheets, output, overwrite=overwrite, headers=REPORT_HEADERS, protected=[project])
     summary = sheets["汇总"]
     say(format_table([[s.sheet, s.rows] for s in summary.itertuples()], ["sheet", "rows"]))

@@ -41,11 +41,10 @@ def import_(
     grid's capacity. Any row without a name, with an unknown role or place,
     or repeated, stops the import (exit 1) and the project stays as it was.
     """
-    from gridgis.project.staff import import_staff
+    import gridgis
     from gridgis.render.labels import ROLE_NAMES_EN
 
-    report = import_staff(
-        project,
+    report = gridgis.open(project).import_staff(
         roster,
         command=command_line(),
         sheet=sheet,

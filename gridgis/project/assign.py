@@ -20,6 +20,7 @@ from gridgis.project.access import open_for_writing
 from gridgis.project.settings import record_configuration
 from gridgis.project.staff import roster_members
 from gridgis.schema import GRIDS, SECTOR_CELLS, conform
+from gridgis.summary import Summarised
 
 _ENTERPRISE_INPUT = [
     "enterprise_id",
@@ -39,8 +40,8 @@ _ENTERPRISE_INPUT = [
 ]
 
 
-@dataclass
-class AssignReport:
+@dataclass(repr=False)
+class AssignReport(Summarised):
     """Where every enterprise went, and the conservation check."""
 
     version: int
@@ -55,6 +56,17 @@ class AssignReport:
     sector_grids: gpd.GeoDataFrame
     capacity: pd.DataFrame
     mismatches: int
+
+    def lines(self) -> list[tuple[str, object]]:
+        """Return the report's lines (see :class:`Summarised`)."""
+        over = int(self.capacity["over_capacity"].sum()) if len(self.capacity) else 0
+        return [
+            ("version", self.version),
+            ("conservation", self.conservation),
+            ("sector grids", len(self.sector_grids)),
+            ("declared village differs", self.mismatches),
+            ("grids still over capacity", over),
+        ]
 
 
 def assign_project(

@@ -16,10 +16,11 @@ from gridgis.progress import Progress, silent
 from gridgis.project.access import open_for_writing
 from gridgis.project.settings import record_configuration, record_inputs
 from gridgis.schema import GRIDS, conform
+from gridgis.summary import Summarised
 
 
-@dataclass
-class DivideReport:
+@dataclass(repr=False)
+class DivideReport(Summarised):
     """What ``divide`` did: the division, the codes kept, issued and retired."""
 
     version: int
@@ -28,6 +29,21 @@ class DivideReport:
     issued: list[str]
     retired: list[str]
     notes: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[tuple[str, object]]:
+        """Return the report's lines (see :class:`Summarised`)."""
+        quality = self.division.report
+        return [
+            ("version", self.version),
+            ("villages", len(quality)),
+            ("base grids", len(self.division.grids)),
+            ("largest load / limit", f"{quality['max_load_ratio'].max():.2f}"),
+            ("tiled exactly", f"{int(quality['coverage_ok'].sum())} of {len(quality)} villages"),
+            (
+                "codes",
+                f"{len(self.kept)} kept, {len(self.issued)} issued, {len(self.retired)} retired",
+            ),
+        ]
 
 
 def select_villages(

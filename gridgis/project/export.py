@@ -118,6 +118,29 @@ def export_layer(
     return written
 
 
+def read_exported(
+    project: Path, layer: str, *, version: int | None = None, levels: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Read a layer with the columns ``gridgis export`` writes, as one frame.
+
+    Parameters are as for :func:`export_layer`. Grids, admin units,
+    enterprises and assignments come as GeoDataFrames (CGCS2000), staff as a
+    DataFrame; a layer the project does not have yet is empty.
+    """
+    if layer not in EXPORT_COLUMNS:
+        raise InputDataError(f"no layer {layer!r}; choose {', '.join(sorted(EXPORT_COLUMNS))}")
+    reader = open_project(project)
+    frames = list(_batches(reader, project, layer, version, levels))
+    columns = list(EXPORT_COLUMNS[layer])
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    joined = pd.concat(frames, ignore_index=True)
+    first = frames[0]
+    if isinstance(first, gpd.GeoDataFrame):
+        return gpd.GeoDataFrame(joined, geometry=first.geometry.name, crs=first.crs)
+    return joined
+
+
 def _batches(
     reader: ProjectReader,
     project: Path,

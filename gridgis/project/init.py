@@ -13,10 +13,11 @@ from gridgis.errors import InputDataError
 from gridgis.io.store import edit_project
 from gridgis.io.vector import VectorRead, read_vector
 from gridgis.project.settings import record_configuration, record_inputs
+from gridgis.summary import Summarised
 
 
-@dataclass
-class InitReport:
+@dataclass(repr=False)
+class InitReport(Summarised):
     """What ``init`` read, repaired and built."""
 
     project: Path
@@ -30,6 +31,21 @@ class InitReport:
         """Count units per level."""
         counts = self.units["level"].value_counts()
         return {level: int(counts.get(level, 0)) for level in ("county", "township", "village")}
+
+    def lines(self) -> list[tuple[str, object]]:
+        """Return the report's lines (see :class:`Summarised`)."""
+        counts = self.level_counts()
+        return [
+            ("project", self.project),
+            ("version", self.version),
+            (
+                "admin units",
+                f"{counts['county']} county, {counts['township']} townships, "
+                f"{counts['village']} villages",
+            ),
+            ("repaired", len(self.repaired)),
+            ("notes", len(self.notes)),
+        ]
 
 
 def init_project(

@@ -15,10 +15,11 @@ from gridgis.prefetch import prefetched
 from gridgis.progress import Progress, silent
 from gridgis.project.access import open_for_writing
 from gridgis.project.settings import record_inputs
+from gridgis.summary import Summarised
 
 
-@dataclass
-class ImportReport:
+@dataclass(repr=False)
+class ImportReport(Summarised):
     """What ``enterprises import`` read and changed."""
 
     version: int
@@ -29,6 +30,20 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
     #: Problem kind -> why every row has it: a column the ledger lacks altogether.
     missing_columns: dict[str, str] = field(default_factory=dict)
+
+    def lines(self) -> list[tuple[str, object]]:
+        """Return the report's lines (see :class:`Summarised`)."""
+        change = self.change
+        return [
+            ("version", self.version),
+            ("rows", self.rows),
+            (
+                "enterprises",
+                f"{change.count('added')} new, {change.count('changed')} changed, "
+                f"{change.count('removed')} removed, {change.count('unchanged')} unchanged",
+            ),
+            ("problems", ", ".join(f"{k} {v}" for k, v in self.problems.items()) or "none"),
+        ]
 
 
 PROBLEM_CONTEXT = [

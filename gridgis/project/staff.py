@@ -13,10 +13,11 @@ from gridgis.io.store import LayerChange, ProjectReader, edit_project
 from gridgis.progress import Progress, silent
 from gridgis.project.access import open_for_writing
 from gridgis.project.settings import record_configuration, record_inputs
+from gridgis.summary import Summarised
 
 
-@dataclass
-class StaffImportReport:
+@dataclass(repr=False)
+class StaffImportReport(Summarised):
     """What ``staff import`` read and changed."""
 
     version: int
@@ -35,6 +36,15 @@ class StaffImportReport:
     def grids_without_member(self) -> int:
         """Base grids no 网格员 of the roster serves (they get the rules' default)."""
         return self.base_grids - self.grids_with_member
+
+    def lines(self) -> list[tuple[str, object]]:
+        """Return the report's lines (see :class:`Summarised`)."""
+        return [
+            ("version", self.version),
+            ("people", self.people),
+            ("roles", ", ".join(f"{role} {count}" for role, count in self.roles.items())),
+            ("base grids with a 网格员", f"{self.grids_with_member} of {self.base_grids}"),
+        ]
 
 
 def import_staff(
