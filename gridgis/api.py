@@ -22,14 +22,18 @@ from gridgis.io.store import open_project, project_layout
 from gridgis.progress import Progress, silent
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     import geopandas as gpd
     import pandas as pd
 
     from gridgis.divide.api import LoadKind
     from gridgis.project.assign import AssignReport
     from gridgis.project.divide import DivideReport
+    from gridgis.project.hazards import HazardImportReport, HazardList, HazardUpdateReport
     from gridgis.project.init import InitReport
     from gridgis.project.ledger import ImportReport
+    from gridgis.project.locate import LocateAnswer, PointsReport
     from gridgis.project.staff import StaffImportReport
     from gridgis.topology import CheckResult
 
@@ -280,6 +284,132 @@ class Project:
         from gridgis.project.upgrade import upgrade
 
         return upgrade(self.path, command=command)[1]
+
+    # -- who is responsible, and the hazard-report loop ------------------------------
+    def locate(
+        self,
+        lon: float | None = None,
+        lat: float | None = None,
+        *,
+        coords: str | None = None,
+        address: str | None = None,
+        uscc: str | None = None,
+        version: int | None = None,
+    ) -> LocateAnswer:
+        """Name the grid, village, township and people of a point, address or unit.
+
+        See ``gridgis locate``: give ``lon`` and ``lat`` (in ``coords``), an
+        ``address`` or a ``uscc``.
+        """
+        from gridgis.project.locate import locate_place
+
+        return locate_place(
+            self.path,
+            lon=lon,
+            lat=lat,
+            coords=coords,
+            address=address,
+            uscc=uscc,
+            version=version,
+        )
+
+    def locate_points(
+        self,
+        points: Path | str,
+        output: Path | str,
+        *,
+        coords: str | None = None,
+        sheet: str | None = None,
+        encoding: str | None = None,
+        overwrite: bool = False,
+        version: int | None = None,
+    ) -> PointsReport:
+        """Locate every row of a file of points and write it again with its grid (``--points``)."""
+        from gridgis.project.locate import locate_points
+
+        return locate_points(
+            self.path,
+            Path(points),
+            Path(output),
+            coords=coords,
+            sheet=sheet,
+            encoding=encoding,
+            overwrite=overwrite,
+            version=version,
+        )
+
+    def import_hazards(
+        self,
+        reports: Path | str,
+        *,
+        config: Path | str | None = None,
+        coords: str | None = None,
+        sheet: str | None = None,
+        encoding: str | None = None,
+        today: dt.date | None = None,
+        command: str = API_COMMAND,
+    ) -> HazardImportReport:
+        """Import and route hazard reports as a new version (``gridgis hazards import``)."""
+        from gridgis.project.hazards import import_hazards
+
+        return import_hazards(
+            self.path,
+            Path(reports),
+            command=command,
+            config=Path(config) if config else None,
+            coords=coords,
+            sheet=sheet,
+            encoding=encoding,
+            today=today,
+        )
+
+    def update_hazards(
+        self,
+        feedback: Path | str,
+        *,
+        sheet: str | None = None,
+        encoding: str | None = None,
+        today: dt.date | None = None,
+        command: str = API_COMMAND,
+    ) -> HazardUpdateReport:
+        """Apply a feedback file to the hazard reports as a new version (``hazards update``)."""
+        from gridgis.project.hazards import update_hazards
+
+        return update_hazards(
+            self.path,
+            Path(feedback),
+            command=command,
+            sheet=sheet,
+            encoding=encoding,
+            today=today,
+        )
+
+    def hazards(
+        self,
+        *,
+        today: dt.date | None = None,
+        only: str | None = None,
+        grid: str | None = None,
+        township: str | None = None,
+        department: int | None = None,
+        version: int | None = None,
+        output: Path | str | None = None,
+        overwrite: bool = False,
+    ) -> HazardList:
+        """Return the hazard reports judged on a day, and their counts (``hazards list``)."""
+        from gridgis.project.hazards import list_hazards
+
+        return list_hazards(
+            self.path,
+            today=today,
+            only=only,
+            grid=grid,
+            township=township,
+            department=department,
+            version=version,
+            output=Path(output) if output is not None else None,
+            overwrite=overwrite,
+        )
 
 
 def open(path: Path | str) -> Project:

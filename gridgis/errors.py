@@ -38,3 +38,7 @@ class StoreError(GridgisError):
 
 class ProjectInUseError(StoreError):
     """Another process holds the project's write lock."""
+
+
+class RenderError(GridgisError):
+    """A document or figure cannot be made: a font or a program it needs is missing."""

@@ -411,6 +411,68 @@ FILINGS = Table(
     ),
 )
 
+HAZARDS = Table(
+    "hazards",
+    "隐患 hazard reports: where each was found, who it went to, its time limit and state",
+    _columns(
+        ("report_id", "text", "隐患编号"),
+        ("found_at", "text", "发现时间"),
+        ("found_date", "text", "发现日期"),
+        ("reporter", "text", "上报人"),
+        ("description", "text", "隐患描述"),
+        ("category", "text", "隐患类别"),
+        ("level", "text", "隐患等级"),
+        ("fixed_on_spot", "boolean", "当场整改"),
+        ("located_by", "text", "定位方式"),
+        ("lon", "real", "经度"),
+        ("lat", "real", "纬度"),
+        ("address", "text", "地址"),
+        ("uscc", "text", "统一社会信用代码"),
+        ("enterprise_id", "text", "企业标识"),
+        ("enterprise_name", "text", "单位名称"),
+        ("grid_code", "text", "网格编码"),
+        ("grid_name", "text", "网格名称"),
+        ("village_code", "text", "村代码"),
+        ("village", "text", "所属村/社区"),
+        ("township_code", "text", "乡镇代码"),
+        ("township", "text", "所属乡镇/街道"),
+        ("department", "integer", "部门编号"),
+        ("department_name", "text", "责任部门"),
+        ("routing", "text", "流转说明"),
+        ("members", "text", "网格员"),
+        ("grid_head", "text", "网格长"),
+        ("deadline", "text", "办结时限"),
+        ("status", "text", "办理状态"),
+        ("status_date", "text", "状态日期"),
+        ("handler", "text", "承办单位"),
+        ("result", "text", "办理结果"),
+        ("closed_date", "text", "办结日期"),
+        ("digest", "text", "内容摘要"),
+        ("source", "text", "来源文件"),
+        ("source_row", "integer", "表格行号"),
+    ),
+    geometry="POINT",
+    key="report_id",
+)
+
+HAZARD_EVENTS = Table(
+    "hazard_events",
+    "隐患处置记录 every change of state of every hazard report (建档留存, Appendix B)",
+    _columns(
+        ("report_id", "text", "隐患编号"),
+        ("seq", "integer", "序号"),
+        ("status", "text", "办理状态"),
+        ("previous_status", "text", "原状态"),
+        ("date", "text", "日期"),
+        ("handler", "text", "承办单位"),
+        ("result", "text", "办理结果"),
+        ("reason", "text", "原因"),
+        ("source", "text", "来源文件"),
+        ("source_row", "integer", "表格行号"),
+        ("version", "integer", "版本"),
+    ),
+)
+
 #: Every layer and table a project may hold, by name: each :class:`Table` declared
 #: in this module (a new one is registered by declaring it above).
 TABLES: Mapping[str, Table] = MappingProxyType(

@@ -14,7 +14,9 @@ and grids in, DataFrames out.
 * :func:`members_per_grid` counts the 网格员 of each base grid, the number
   capacity matching (:func:`gridgis.sector.capacity_match`) multiplies by the
   capacity per member.
-* :func:`responsibilities` lists, per grid, the people in each role.
+* :func:`responsibilities` lists, per grid, the people in each role;
+  :func:`people_of_grids` lists the same people one row each, with their
+  titles, duties and phones, for printed documents.
 
 Choices worth knowing:
 
@@ -71,6 +73,7 @@ __all__ = [
     "canonical_role",
     "describe_people",
     "members_per_grid",
+    "people_of_grids",
     "problems_message",
     "responsibilities",
 ]
@@ -837,3 +840,100 @@ def _join_names(first: pd.Series, second: pd.Series) -> pd.Series:
         index=first.index,
         dtype=object,
     )
+
+
+#: The places :func:`people_of_grids` looks at, most specific first.
+_SERVING_LEVELS: tuple[str, ...] = ("grid", "village", "township", "department", "county")
+
+
+def people_of_grids(staff: pd.DataFrame, grids: pd.DataFrame) -> pd.DataFrame:
+    """List every person serving each base and sector grid, one row per grid and person.
+
+    The same people :func:`responsibilities` names, with each person's own
+    row, for documents that print titles, duties and phones (notices, cards,
+    the statistics table): a base grid's 网格员 are its own and its
+    village's; every other role comes from the most specific place that names
+    someone in it (the grid, its village, its township, else the county); a
+    sector grid's people are its department's, else the county's.
+
+    Parameters
+    ----------
+    staff : DataFrame
+        As :func:`build_staff` makes it, or the project's ``staff`` layer.
+    grids : DataFrame
+        The current grids: ``grid_code``, ``kind``, ``level``, ``admin_code``,
+        and ``department`` for sector grids.
+
+    Returns
+    -------
+    DataFrame
+        ``grid_code``, ``serves_from`` (the level of the place that names
+        the person: grid, village, township, department or county) and the
+        person's columns of :data:`STAFF_COLUMNS`; sorted by grid code, role
+        (in the order of :data:`ROLES`) and name.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> grids = pd.DataFrame({"grid_code": ["A", "B"], "kind": "territorial",
+    ...                       "level": "base", "admin_code": ["640122100201"] * 2})
+    >>> staff = pd.DataFrame({
+    ...     "staff_id": ["s1", "s2", "s3"], "name": ["甲", "乙", "丙"],
+    ...     "role": ["网格员", "网格员", "网格长"], "phone": ["1", "2", "3"],
+    ...     "place_level": ["grid", "village", "village"], "grid_code": ["A", None, None],
+    ...     "village_code": ["640122100201"] * 3, "township_code": ["640122100"] * 3,
+    ...     "department_number": [None] * 3})
+    >>> people_of_grids(staff, grids)[["grid_code", "role", "name"]].values.tolist()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [['A', '网格长', '丙'], ['A', '网格员', '乙'], ['A', '网格员', '甲'],
+     ['B', '网格长', '丙'], ['B', '网格员', '乙']]
+    """
+    person_columns = [c for c in STAFF_COLUMNS if c != "grid_code"]
+    columns = ["grid_code", "serves_from", *person_columns]
+    if grids.empty or staff.empty:
+        return pd.DataFrame(columns=columns)
+    chosen = grids[
+        ((grids["level"] == "base") & (grids["kind"] == "territorial"))
+        | (grids["kind"] == "sector")
+    ]
+    is_sector = (chosen["kind"] == "sector").to_numpy()
+    village = chosen["admin_code"].where(~is_sector).astype(object)
+    department = _grid_departments(chosen).astype("Int64").astype(str)
+    keys = pd.concat(
+        [
+            pd.DataFrame({"grid_code": chosen["grid_code"], "serves_from": level, "_key": key})
+            for level, key in (
+                ("grid", "grid:" + chosen["grid_code"].astype(str)),
+                ("village", ("village:" + village.astype(str)).where(~is_sector)),
+                ("township", ("township:" + village.astype(str).str[:9]).where(~is_sector)),
+                ("department", ("department:" + department).where(is_sector)),
+                ("county", pd.Series("county", index=chosen.index)),
+            )
+        ],
+        ignore_index=True,
+    ).dropna(subset=["_key"])
+    people = staff.assign(_key=_place_keys(staff))
+    people = people[[c for c in person_columns if c in people.columns] + ["_key"]]
+    joined = keys.merge(people, on="_key", how="inner").drop(columns="_key")
+    rank = joined["serves_from"].map({level: n for n, level in enumerate(_SERVING_LEVELS)})
+    member = joined["role"] == GRID_MEMBER
+    sector_grid = joined["grid_code"].isin(chosen.loc[is_sector, "grid_code"])
+    # 网格员 of a base grid: its own and its village's, both; of a sector grid:
+    # its department's. Every other role: the most specific place only.
+    members = joined[
+        member
+        & (
+            (~sector_grid & joined["serves_from"].isin(["grid", "village"]))
+            | (sector_grid & (joined["serves_from"] == "department"))
+        )
+    ]
+    others = joined[~member]
+    nearest = rank[~member].groupby([others["grid_code"], others["role"]]).transform("min")
+    others = others[rank[~member] == nearest]
+    listed = pd.concat([members, others], ignore_index=True)
+    listed["_order"] = listed["role"].map({role: n for n, role in enumerate(ROLES)})
+    listed = listed.sort_values(["grid_code", "_order", "name"], kind="stable")
+    for column in columns:
+        if column not in listed.columns:
+            listed[column] = None
+    return listed[columns].reset_index(drop=True)

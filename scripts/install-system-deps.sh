@@ -4,10 +4,14 @@
 #
 #   python3-qgis, qgis-providers  open a project and its exports in QGIS (PyQGIS runs
 #                                 under the system's /usr/bin/python3, not the venv)
-#   chromium                      browser tests of the HTML maps (driven by playwright)
+#   python3-gdal                  GDAL's validate_gpkg.py, run on the project and exports
+#   chromium                      browser tests of the HTML maps and notices (driven by
+#                                 playwright); gridgis notice and cards print their PDFs with it
 #   fonts-noto-cjk                Chinese text in printed figures and PDFs
 #   postgresql, postgis           the prefecture registry's PostGIS tests (a throw-away
 #                                 cluster on 127.0.0.1, started by the tests)
+#   gdal-bin                      ogr2ogr, the anchor scripts/bench_registry.py loads the same
+#                                 grids with (pyogrio's wheel has no PostgreSQL driver)
 #
 # Packages already installed are left alone, so a second run is quick and offline.
 set -euo pipefail
@@ -27,7 +31,7 @@ postgis_package() {
         | awk '{print $1}' | sort -V | tail -1
 }
 
-wanted=(python3-qgis qgis-providers chromium fonts-noto-cjk postgresql)
+wanted=(python3-qgis qgis-providers python3-gdal chromium fonts-noto-cjk postgresql gdal-bin)
 
 missing=()
 for package in "${wanted[@]}"; do

@@ -45,6 +45,7 @@ import pandas as pd
 import pyogrio
 import pyproj
 import shapely
+from demo_hazards import write_hazard_demo
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
@@ -1842,6 +1843,8 @@ def write_outputs(
             encoding="utf-8",
         )
         _write_staff_xlsx(staff, staging / "staff.xlsx")
+        # Hazard reports and feedback, made from the files above (scripts/demo_hazards.py).
+        write_hazard_demo(staging)
         (staging / "README.md").write_text(
             _readme(units, lines, ledger, staff, blocks), encoding="utf-8"
         )

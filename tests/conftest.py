@@ -166,3 +166,29 @@ def demo_assigned(tmp_path_factory: pytest.TempPathFactory, demo_divided: Path) 
     assert result.exit_code == 0, result.output
     assert "rows 3000 = territorial" in result.output
     return project
+
+
+# The filing and registry tests' counties and PostGIS cluster (tests/filing_fixtures.py).
+from filing_fixtures import (  # noqa: E402, F401
+    filed_county,
+    neighbour_county,
+    outside_county,
+    postgis_url,
+)
+
+
+@pytest.fixture(scope="session")
+def demo_staffed(tmp_path_factory: pytest.TempPathFactory, demo_assigned: Path) -> Path:
+    """:func:`demo_assigned` with the demo roster imported (no re-assign).
+
+    Shared by the document tests (notices, cards, statistics); copy it before changing it.
+    """
+    import shutil
+
+    from gridgis.paths import DEMO_DIR
+
+    project = tmp_path_factory.mktemp("staffed") / "helan.gpkg"
+    shutil.copyfile(demo_assigned, project)
+    result = run("staff", "import", project, DEMO_DIR / "staff.xlsx")
+    assert result.exit_code == 0, result.output
+    return project

@@ -13,11 +13,13 @@ def test_log_lists_every_version_with_its_note(demo_run: tuple[Path, str]) -> No
     assert "版本 version" in lines[0]
     rows = [line for line in lines[2:] if line.strip()]
     # init, divide, re-divide, ledger, staff, assign (check saves none), then the filing
-    # steps: filing, re-divide two villages, assign, filing
-    assert len(rows) == 10
+    # steps: filing, re-divide two villages, assign, filing; then the hazard reports:
+    # import, feedback
+    assert len(rows) == 12
     assert rows[0].split()[0] == "1" and "init from villages.shp" in rows[0]
     assert "assign: rows 3000 = territorial" in rows[5]
-    assert "filing 640122-0001-" in rows[6] and "filing 640122-0002-" in rows[-1]
+    assert "filing 640122-0001-" in rows[6] and "filing 640122-0002-" in rows[9]
+    assert "import hazard reports" in rows[10] and "update hazard reports" in rows[11]
 
 
 def test_log_prints_even_with_quiet(demo_run: tuple[Path, str]) -> None:

@@ -7,6 +7,7 @@ and where its files are; ``-v`` prints every command's full report as well.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -26,8 +27,10 @@ def demo(ctx: click.Context, outdir: Path) -> None:
 
     The demo county is 贺兰县 (640122): its real outline, with fictional
     townships, villages, enterprises and staff (see data/demo/README.md).
-    The project file is rewritten on every run. It prints one line per step;
-    run 'gridgis -v demo' to see each command's full report.
+    The project file is rewritten on every run. The supervision map goes to
+    maps/demo.html beside OUTDIR (maps/ of the current folder by default).
+    It prints one line per step; run 'gridgis -v demo' to see each
+    command's full report.
     """
     from gridgis.cli.assign import assign
     from gridgis.cli.check import check
@@ -162,6 +165,24 @@ def demo(ctx: click.Context, outdir: Path) -> None:
         overwrite=True,
     )
     step(9, "export", "grids for QGIS, assignments for Excel")
+    from gridgis.cli.demo_documents import run_document_steps
+
+    documents = run_document_steps(ctx, project, outdir, REDIVIDED_VILLAGE, barriers)
+    for number, (name, line) in enumerate(documents.lines, start=10):
+        step(number, name, line)
+    from gridgis.cli.demo_filing import run_filing_steps
+
+    filed = run_filing_steps(ctx, project, outdir, barriers)
+    for number, (name, line) in enumerate(filed.lines, start=10 + len(documents.lines)):
+        step(number, name, line)
+    from gridgis.cli.demo_hazards import run_hazard_steps
+
+    hazard_steps = run_hazard_steps(ctx, project, outdir)
+    done = 10 + len(documents.lines) + len(filed.lines)
+    for number, (name, line) in enumerate(hazard_steps.lines, start=done):
+        step(number, name, line)
+    supervision_map = _map_step(ctx, project, outdir)
+    step(done + len(hazard_steps.lines), "map", supervision_map.line)
     if quiet:
         return
     click.echo("")
@@ -171,10 +192,34 @@ def demo(ctx: click.Context, outdir: Path) -> None:
         ("data-quality workbook", files["quality"]),
         ("grids", files["grids"]),
         ("assignments", files["assignments"]),
+        *documents.files,
+        *filed.files,
+        *hazard_steps.files,
+        ("supervision map (HTML)", supervision_map.path),
     ):
         click.echo(f"  {label:<24} {path}")
     if not verbose:
         click.echo("Each step's full report: gridgis -v demo")
+
+
+@dataclass(frozen=True)
+class _MapStep:
+    path: Path
+    line: str
+
+
+def _map_step(ctx: click.Context, project: Path, outdir: Path) -> _MapStep:
+    """Write the supervision diagram to ``maps/demo.html`` beside OUTDIR."""
+    from gridgis.cli.map import map_
+
+    path = outdir.parent / "maps" / "demo.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    drawn = ctx.invoke(map_, project=project, output=path, overwrite=True)
+    return _MapStep(
+        path,
+        f"{path}: {drawn.grids} base grids, {drawn.enterprises} units "
+        f"({drawn.unassigned} unassigned), {drawn.bytes / 2**20:.2f} MiB, opens offline",
+    )
 
 
 def _check_line(ctx: click.Context, check: click.Command, project: Path, output: Path) -> str:

@@ -133,6 +133,25 @@ def _register() -> None:
         upgrade.upgrade,
         demo.demo,
     )
+    # The guideline's documents: statistics table, ledgers, notices, cards, figure.
+    from gridgis.cli import cards, figure, ledger, notice, stats
+
+    for document in (stats.stats, ledger.ledger, notice.notice, cards.cards, figure.figure):
+        cli.add_command(document)
+    # The supervision diagram: one offline HTML map.
+    from gridgis.cli import map as map_command
+
+    cli.add_command(map_command.map_)
+    # Filing with the prefecture, and the prefecture's registry.
+    from gridgis.cli import filing, registry
+
+    for group in (filing.filing, registry.registry):
+        cli.add_command(group)
+    # Who is responsible for a place, and the hazard-report loop of Appendix B.
+    from gridgis.cli import hazards, locate
+
+    cli.add_command(locate.locate)
+    cli.add_command(hazards.hazards)
     for command in commands:
         cli.add_command(command)
 

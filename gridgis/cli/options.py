@@ -104,3 +104,46 @@ def admin_codes(
         return codes
 
     return callback
+
+
+def file_suffix(
+    *suffixes: str,
+) -> Callable[[click.Context, click.Parameter, Path | None], Path | None]:
+    """Return a callback accepting only a file name ending in one of ``suffixes``.
+
+    Examples
+    --------
+    >>> @click.option("-o", callback=file_suffix(".png", ".pdf", ".svg"))  # doctest: +SKIP
+    """
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+        if value is not None and value.suffix.lower() not in suffixes:
+            raise click.BadParameter(f"{value.name}: the file must end in {' or '.join(suffixes)}")
+        return value
+
+    return callback
+
+
+def iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
+    """Accept a date written YYYY-MM-DD (``--today 2026-03-31``); return a ``datetime.date``."""
+    if value is None:
+        return value
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; write it YYYY-MM-DD") from None
+
+
+def uscc_code(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Accept a unified social credit code (GB 32100: 18 characters, check character mod 31)."""
+    if value is None:
+        return value
+    from stdnum.cn import uscc
+    from stdnum.exceptions import ValidationError
+
+    try:
+        return str(uscc.validate(value))
+    except ValidationError as error:
+        raise click.BadParameter(f"{value!r} is not a valid USCC ({error})") from None

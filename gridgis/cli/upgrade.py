@@ -27,5 +27,6 @@ def upgrade(project: Path) -> None:
         say(f"{project.name} is up to date (store layout {layout})")
     else:
         say(
-            f"upgraded {project.name} from store layout {layout} to {SCHEMA_VERSION} (version {version})"
+            f"upgraded {project.name} from store layout {layout} to {SCHEMA_VERSION} "
+            f"(version {version})"
         )

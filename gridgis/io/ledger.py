@@ -90,6 +90,7 @@ __all__ = [
     "LedgerOptions",
     "LedgerRead",
     "iter_ledger_chunks",
+    "ledger_header_field",
     "read_ledger",
 ]
 
@@ -184,6 +185,24 @@ def _lookup_header(text: str) -> tuple[str, int] | None:
     if found is None:
         found = _ALIAS_INDEX.get(_TRAILING_UNIT.sub("", folded))
     return found
+
+
+def ledger_header_field(text: str) -> tuple[str, int] | None:
+    """Return the ledger field a header names and the alias's rank, or None.
+
+    The lookup :func:`read_ledger` finds a ledger's header with (a
+    :data:`gridgis.io.tables.Lookup`), for other tables whose place columns are
+    headed the way ledgers head them: the points of ``gridgis locate``, hazard
+    reports.
+
+    Examples
+    --------
+    >>> ledger_header_field("经度"), ledger_header_field("所属乡/镇/街道")
+    (('lon', 0), ('township', 0))
+    >>> ledger_header_field("备注") is None
+    True
+    """
+    return _lookup_header(text)
 
 
 # ----------------------------------------------------------------------------

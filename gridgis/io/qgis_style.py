@@ -74,6 +74,17 @@ _RULES: dict[str, list[Rule]] = {
     ],
 }
 
+# Hazard reports (gridgis hazards) by state; "overdue" is judged on the day QGIS
+# draws them (deadlines are ISO dates, so text order is date order).
+_TODAY = "format_date(now(), 'yyyy-MM-dd')"
+_RULES["hazards"] = [
+    _risk(
+        "超期未办结 overdue", f'"status" != \'已办结\' AND "deadline" < {_TODAY}', "220,30,30,255"
+    ),
+    _risk("在办 open", f'"status" != \'已办结\' AND "deadline" >= {_TODAY}', "255,140,0,255"),
+    _risk("已办结 closed", "\"status\" = '已办结'", "120,170,120,255"),
+]
+
 # An export of the assignments is a point layer of its own, drawn like the map view.
 _RULES["assignments"] = _RULES["assignments_map"]
 # A filing's grids.gpkg (gridgis.filing.layers): the changed grids before, dashed,
