@@ -30,9 +30,7 @@ deterministic: one seeded generator, fixed workbook timestamps.
 from __future__ import annotations
 
 import argparse
-import io
 import sys
-import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -43,7 +41,7 @@ import pandas as pd
 import shapely
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
+from reproducible import save_workbook
 
 from gridgis.coords import wgs84_to_gcj02
 from gridgis.paths import DEMO_DIR
@@ -52,8 +50,6 @@ SEED = (640122, 3)
 #: The demo's "today": reports are judged on this day (gridgis demo --today).
 DEMO_TODAY = date(2024, 6, 30)
 FIRST_DAY = date(2024, 6, 3)
-FIXED_TIME = datetime(2024, 6, 30, 9, 0, 0)
-ZIP_TIME = (2024, 6, 30, 9, 0, 0)
 REPORTS = 40
 # Villages whose households keep them one grid in every division the demo makes
 # (the demo divides at 300 households and re-divides some villages at 200).
@@ -96,25 +92,6 @@ CATEGORIES: dict[str, tuple[tuple[str, ...], str]] = {
     "生产设备": (("传动部位无防护罩", "设备接地不良", "冲床安全装置缺失"), ""),
     "安全管理": (("未建立隐患排查台账", "特种作业人员无证上岗", "未开展安全培训"), ""),
 }
-
-
-def _save_workbook(workbook: openpyxl.Workbook, path: Path) -> None:
-    """Save a workbook with fixed timestamps, so the same content gives the same bytes."""
-    workbook.properties.created = FIXED_TIME
-    workbook.properties.modified = FIXED_TIME
-    workbook.properties.creator = "gridgis demo_hazards.py"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(workbook, archive).save()
-    with (
-        zipfile.ZipFile(buffer) as source,
-        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            target.writestr(fixed, source.read(info.filename))
 
 
 def _members(staff: pd.DataFrame) -> dict[tuple[str, str], list[str]]:
@@ -311,7 +288,7 @@ def _write_reports(reports: pd.DataFrame, path: Path) -> None:
     for column, header in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = widths.get(header, 10)
     sheet.freeze_panes = "A3"
-    _save_workbook(workbook, path)
+    save_workbook(workbook, path, creator="gridgis demo_hazards.py")
 
 
 def _readme(reports: pd.DataFrame, feedback: pd.DataFrame) -> str:

@@ -32,10 +32,8 @@ import os
 import sys
 import tempfile
 import time
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -48,7 +46,7 @@ import shapely
 from demo_hazards import write_hazard_demo
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
+from reproducible import FIXED_TIME, save_workbook
 from stdnum.cn import uscc
 
 from gridgis.crs import gauss_kruger_crs
@@ -77,8 +75,6 @@ _TO_METRIC = pyproj.Transformer.from_crs(WGS84, METRIC, always_xy=True)
 _TO_LONLAT = pyproj.Transformer.from_crs(METRIC, WGS84, always_xy=True)
 
 # Every timestamp written into a file; the ledger's 填报日期 matches it.
-FIXED_TIME = datetime(2024, 6, 30, 9, 0, 0)
-ZIP_TIME = (2024, 6, 30, 9, 0, 0)
 
 SEAT_LONLAT = (106.35, 38.55)  # county seat (县城)
 PARK_LONLAT = (106.33, 38.62)  # fictional industrial park 丰安工业园区
@@ -1676,30 +1672,6 @@ def _write_gbk_shapefile(villages: gpd.GeoDataFrame, folder: Path) -> None:
         dbf.write(b"\x00")
 
 
-def _save_workbook(workbook: openpyxl.Workbook, path: Path) -> None:
-    """Save a workbook with fixed timestamps, so equal content gives equal bytes.
-
-    ``openpyxl.Workbook.save`` stamps the current time into the document
-    properties and into every ZIP entry; the writer is driven directly and the
-    archive re-packed with a fixed entry time.
-    """
-    workbook.properties.created = FIXED_TIME
-    workbook.properties.modified = FIXED_TIME
-    workbook.properties.creator = "gridgis make_demo.py"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(workbook, archive).save()
-    with (
-        zipfile.ZipFile(buffer) as source,
-        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            target.writestr(fixed, source.read(info.filename))
-
-
 def _write_ledger_xlsx(rows: pd.DataFrame, path: Path) -> None:
     """Write the ledger like the Appendix A form: title lines and a two-row header."""
     workbook = openpyxl.Workbook()
@@ -1756,7 +1728,7 @@ def _write_ledger_xlsx(rows: pd.DataFrame, path: Path) -> None:
     for column, header in enumerate(LEDGER_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = widths.get(header, 10)
     sheet.freeze_panes = "C5"
-    _save_workbook(workbook, path)
+    save_workbook(workbook, path, creator="gridgis make_demo.py")
 
 
 def _write_staff_xlsx(staff: pd.DataFrame, path: Path) -> None:
@@ -1772,7 +1744,7 @@ def _write_staff_xlsx(staff: pd.DataFrame, path: Path) -> None:
     for column, width in zip("ABCDEFGH", (10, 18, 24, 12, 22, 14, 14, 8), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
-    _save_workbook(workbook, path)
+    save_workbook(workbook, path, creator="gridgis make_demo.py")
 
 
 def _is_missing(value: object) -> bool:

@@ -8,8 +8,14 @@ from typing import TYPE_CHECKING
 import click
 
 from gridgis.cli.helpers import say
-from gridgis.cli.notice import county_option
-from gridgis.cli.options import admin_codes, overwrite_option, project_argument
+from gridgis.cli.options import (
+    admin_codes,
+    county_option,
+    no_pdf_option,
+    output_folder_option,
+    overwrite_option,
+    project_argument,
+)
 
 if TYPE_CHECKING:
     from gridgis.project.cards import CardsReport
@@ -17,13 +23,7 @@ if TYPE_CHECKING:
 
 @click.command(short_help="Write the grid members' responsibility cards (HTML and PDF).")
 @project_argument
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The folder to write into (created if missing).",
-)
+@output_folder_option
 @click.option(
     "--village",
     "villages",
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     help="Only the members of these townships' grids (9-digit codes).",
 )
 @county_option
-@click.option("--no-pdf", is_flag=True, help="Write the HTML only (no browser needed).")
+@no_pdf_option
 @overwrite_option
 def cards(
     project: Path,

@@ -8,29 +8,22 @@ from typing import TYPE_CHECKING
 import click
 
 from gridgis.cli.helpers import say
-from gridgis.cli.options import admin_codes, overwrite_option, project_argument
+from gridgis.cli.options import (
+    admin_codes,
+    county_option,
+    no_pdf_option,
+    output_folder_option,
+    overwrite_option,
+    project_argument,
+)
 
 if TYPE_CHECKING:
     from gridgis.project.notice import NoticeReport
 
-county_option = click.option(
-    "--county",
-    "county_file",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    metavar="FILE",
-    help="The county's contacts (TOML with a [county] table; default data/county.toml).",
-)
-
 
 @click.command(short_help="Write each village's public notice (HTML and PDF).")
 @project_argument
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The folder to write into (created if missing).",
-)
+@output_folder_option
 @click.option(
     "--village",
     "villages",
@@ -52,7 +45,7 @@ county_option = click.option(
     help="Named roads and canals (a name field) to word each grid's area by (repeatable).",
 )
 @county_option
-@click.option("--no-pdf", is_flag=True, help="Write the HTML only (no browser needed).")
+@no_pdf_option
 @overwrite_option
 def notice(
     project: Path,

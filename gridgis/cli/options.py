@@ -20,6 +20,25 @@ overwrite_option = click.option(
     "--overwrite", is_flag=True, help="Replace an existing output file."
 )
 
+# The printed documents (notices, cards): a folder of HTML and PDF files.
+output_folder_option = click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder to write into (created if missing).",
+)
+county_option = click.option(
+    "--county",
+    "county_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    metavar="FILE",
+    help="The county's contacts (TOML with a [county] table; default data/county.toml).",
+)
+no_pdf_option = click.option(
+    "--no-pdf", is_flag=True, help="Write the HTML only (no browser needed)."
+)
+
 
 def positive_float(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     """Accept only finite numbers above zero (not 0, -5, nan or inf)."""
