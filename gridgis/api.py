@@ -30,10 +30,12 @@ if TYPE_CHECKING:
     from gridgis.divide.api import LoadKind
     from gridgis.project.assign import AssignReport
     from gridgis.project.divide import DivideReport
+    from gridgis.project.filing import FilingReport
     from gridgis.project.hazards import HazardImportReport, HazardList, HazardUpdateReport
     from gridgis.project.init import InitReport
     from gridgis.project.ledger import ImportReport
     from gridgis.project.locate import LocateAnswer, PointsReport
+    from gridgis.project.map import MapReport
     from gridgis.project.staff import StaffImportReport
     from gridgis.topology import CheckResult
 
@@ -284,6 +286,63 @@ class Project:
         from gridgis.project.upgrade import upgrade
 
         return upgrade(self.path, command=command)[1]
+
+    # -- the supervision diagram, and the filing to the prefecture --------------------
+    def map(
+        self,
+        output: Path | str,
+        *,
+        basemap: str = "none",
+        tianditu_key: str | None = None,
+        public: bool = False,
+        townships: Sequence[str] = (),
+        version: int | None = None,
+        title: str | None = None,
+        overwrite: bool = False,
+    ) -> MapReport:
+        """Write the supervision diagram as one offline HTML file (``gridgis map``)."""
+        from gridgis.project.map import write_map
+
+        return write_map(
+            self.path,
+            Path(output),
+            basemap_name=basemap,
+            tianditu_key=tianditu_key,
+            public=public,
+            townships=townships,
+            version=version,
+            title=title,
+            overwrite=overwrite,
+        )
+
+    def filing(
+        self,
+        output: Path | str,
+        *,
+        since: int | None = None,
+        to: int | None = None,
+        note: str = "",
+        county_file: Path | str | None = None,
+        overwrite: bool = False,
+        command: str = API_COMMAND,
+    ) -> FilingReport:
+        """Write the grid changes since the last filing as a filing zip (``filing create``).
+
+        The project records the filing as a new version; ``since`` defaults to
+        where the last filing ended and ``to`` to the current version.
+        """
+        from gridgis.project.filing import create_filing
+
+        return create_filing(
+            self.path,
+            Path(output),
+            since=since,
+            to=to,
+            note=note,
+            overwrite=overwrite,
+            county_file=Path(county_file) if county_file is not None else None,
+            command=command,
+        )
 
     # -- who is responsible, and the hazard-report loop ------------------------------
     def locate(

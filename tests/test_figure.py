@@ -15,15 +15,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gridgis.render.figure import (
+    PALETTE,
     LayerStyle,
     MapLayer,
     TitleBlock,
     cjk_font,
     draw_map,
     figure_bytes,
-    neighbour_colours,
     save_figure,
 )
+from gridgis.render.map.geometry import neighbour_colours
 
 
 def _lattice(columns: int, rows: int, step: float = 0.002) -> gpd.GeoDataFrame:
@@ -48,12 +49,12 @@ def _lattice(columns: int, rows: int, step: float = 0.002) -> gpd.GeoDataFrame:
 @settings(max_examples=25, deadline=None)
 def test_touching_polygons_never_share_a_colour(columns: int, rows: int) -> None:
     shapes = _lattice(columns, rows).geometry.to_numpy()
-    colours = neighbour_colours(shapes)
+    colours = neighbour_colours(shapes, len(PALETTE))
     left, right = shapely.STRtree(shapes).query(shapes, predicate="intersects")
     pairs = left != right
     assert not (colours[left[pairs]] == colours[right[pairs]]).any()
-    # A lattice's cells touch at most eight others (corners count).
-    assert colours.max() <= 8
+    # Every polygon gets a colour of the palette (balanced use spreads them out).
+    assert 0 <= colours.min() and colours.max() < len(PALETTE)
 
 
 def test_the_cjk_font_is_found_without_configuration() -> None:

@@ -90,10 +90,9 @@ def create(
     changes.html (map), changes.png (figure) and summary.html. The project
     records the filing as a new version.
     """
-    from gridgis.project.filing import create_filing
+    import gridgis
 
-    report = create_filing(
-        project,
+    report = gridgis.open(project).filing(
         output,
         since=since,
         to=to,

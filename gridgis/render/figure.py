@@ -25,10 +25,10 @@ Choices a maintainer should know:
   their centre (:func:`gridgis.crs.metric_crs_for`): the scale bar is true and
   shapes are not stretched (at 38°N a degree of longitude is 0.79 of a degree
   of latitude). Grid north and true north differ by under 1° there.
-- **Neighbours differ.** :func:`neighbour_colours` colours the graph of
-  polygons that touch, largest degree first (Welsh–Powell): at most one colour
-  more than the largest number of neighbours, which for grids is well under
-  the palette's twelve.
+- **Neighbours differ.** The HTML map's colouring
+  (:func:`gridgis.render.map.geometry.neighbour_colours`) colours the graph of
+  polygons that touch, largest degree first, over the palette's twelve colours,
+  far more than grids need.
 - **Labels do not collide.** Labels are placed greedily, the most important
   first (a layer's ``label_priority``, then larger shapes): at the shape's
   pole of inaccessibility, else at one of eight nearby spots inside the shape,
@@ -68,6 +68,7 @@ from matplotlib.transforms import Bbox
 from gridgis.crs import metric_crs_for
 from gridgis.errors import RenderError
 from gridgis.render.labels import FIGURE_LABELS
+from gridgis.render.map.geometry import neighbour_colours
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,6 @@ __all__ = [
     "draw_map",
     "figure_bytes",
     "figure_style",
-    "neighbour_colours",
     "save_figure",
 ]
 
@@ -275,46 +275,6 @@ def figure_style() -> Iterator[str]:
     }
     with matplotlib.rc_context(settings):
         yield family
-
-
-def neighbour_colours(geometries: gpd.GeoSeries | np.ndarray) -> np.ndarray:
-    """Give each polygon a colour number that differs from every polygon it touches.
-
-    Parameters
-    ----------
-    geometries : GeoSeries or array of shapely geometries
-        Polygons in any CRS.
-
-    Returns
-    -------
-    ndarray of int
-        One colour number per polygon, from 0; neighbours never share one.
-
-    Examples
-    --------
-    >>> boxes = [shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(3, 0, 4, 1)]
-    >>> neighbour_colours(np.array(boxes)).tolist()
-    [0, 1, 0]
-    """
-    shapes = np.asarray(geometries, dtype=object)
-    count = len(shapes)
-    if count == 0:
-        return np.zeros(0, dtype=np.int64)
-    tree = shapely.STRtree(shapes)
-    left, right = tree.query(shapes, predicate="intersects")
-    keep = left != right
-    neighbours: list[set[int]] = [set() for _ in range(count)]
-    # Welsh-Powell over a few hundred polygons: a Python loop over the
-    # adjacency pairs is clearer than any vectorised form and takes
-    # milliseconds.
-    for a, b in zip(left[keep].tolist(), right[keep].tolist(), strict=True):
-        neighbours[a].add(b)
-    order = sorted(range(count), key=lambda i: (-len(neighbours[i]), i))
-    colours = np.full(count, -1, dtype=np.int64)
-    for index in order:
-        taken = {int(colours[n]) for n in neighbours[index]}
-        colours[index] = next(c for c in range(count + 1) if c not in taken)
-    return colours
 
 
 def draw_map(
@@ -517,8 +477,8 @@ def _draw_layer(axes: Axes, layer: MapLayer, frame: gpd.GeoDataFrame) -> None:
     if is_polygon.any():
         faces: list[str] | str
         if layer.colour_neighbours:
-            numbers = neighbour_colours(geometries[is_polygon])
-            faces = [PALETTE[n % len(PALETTE)] for n in numbers]
+            numbers = neighbour_colours(geometries[is_polygon], len(PALETTE))
+            faces = [PALETTE[n] for n in numbers]
         else:
             faces = style.facecolor or "none"
         patches = [_polygon_patch(shape) for shape in geometries[is_polygon]]
