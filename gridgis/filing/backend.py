@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import re
+import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +94,37 @@ def parse_target(text: str) -> Target:
             f"{text} is neither a .gpkg file nor a postgresql:// URL; a registry is one of them"
         )
     return Target("gpkg", text)
+
+
+def is_registry(text: str) -> bool:
+    """Say whether a command-line target names a registry rather than a project.
+
+    A ``postgresql://`` URL always does (a project is a file); a file does when
+    it is a GeoPackage holding the registry's ``registry_meta`` table. The
+    file is opened read-only and only looked at; a missing file or any other
+    file is not a registry (its command then says what is wrong with it).
+
+    Examples
+    --------
+    >>> is_registry("postgresql://gis@127.0.0.1/prefecture")
+    True
+    >>> is_registry("no-such-file.gpkg")
+    False
+    """
+    if text.startswith(("postgresql://", "postgres://")):
+        return True
+    path = Path(text)
+    if not path.is_file():
+        return False
+    try:
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
+            found = connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'registry_meta'"
+            ).fetchone()
+    except sqlite3.DatabaseError:
+        return False
+    return found is not None
 
 
 @dataclass

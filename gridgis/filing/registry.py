@@ -505,6 +505,71 @@ def registry_grids(target: str, *, county: str | None = None) -> gpd.GeoDataFram
         return store.current_grids(county)
 
 
+@dataclass(frozen=True)
+class RegistryContents:
+    """What a registry holds now: its scope, every filing applied, and the current grids.
+
+    Attributes
+    ----------
+    label : str
+        The registry as messages name it (a URL without its password).
+    scope : Scope
+    filings : DataFrame
+        Every filing applied, in the order applied (``filing_id``,
+        ``county_code``, ``number``, ``created``, ``applied`` as ISO texts …).
+    counties : dict
+        County code -> name, of every county that filed, by code.
+    grids : GeoDataFrame
+        The current grids (of the chosen counties), ordered by county and
+        code: ``county_code``, the grid columns, ``filing_id`` (the filing
+        that made the row), in CGCS2000.
+    """
+
+    label: str
+    scope: Scope
+    filings: pd.DataFrame
+    counties: dict[str, str]
+    grids: gpd.GeoDataFrame
+
+
+def read_registry(target: str, *, counties: Iterable[str] = ()) -> RegistryContents:
+    """Read a registry's scope, filings and current grids, of every county or of some.
+
+    Raises
+    ------
+    InputDataError
+        If no filing was applied yet, or a county asked for has no filing in
+        the registry.
+    StoreError
+        If the target is no registry or cannot be reached.
+    """
+    wanted = list(dict.fromkeys(counties))
+    with _registry(target) as store:
+        scope = _scope_of(store.meta(), store.target)
+        label = store.target.label
+        filings = store.filings()
+        if filings.empty:
+            raise InputDataError(
+                f"the registry {label} has no filings applied yet: apply a county's filing "
+                "with 'gridgis filing apply' first"
+            )
+        table = store.counties()
+        names = dict(zip(table["county_code"], table["county_name"], strict=True))
+        unknown = [code for code in wanted if code not in set(filings["county_code"])]
+        if unknown:
+            raise InputDataError(
+                f"county {', '.join(unknown)} has no filing in the registry; "
+                f"the counties that filed are {_listed(set(filings['county_code']))}"
+            )
+        if len(wanted) == 1:
+            grids = store.current_grids(wanted[0])
+        else:
+            grids = store.current_grids()
+            if wanted:
+                grids = grids[grids["county_code"].isin(wanted)].reset_index(drop=True)
+    return RegistryContents(label, scope, filings, names, grids)
+
+
 def export_registry_grids(
     target: str, output: Path, *, county: str | None = None, overwrite: bool = False
 ) -> int:

@@ -227,16 +227,19 @@ def grid_people(staff: pd.DataFrame | None, grids: pd.DataFrame) -> pd.DataFrame
     return table[columns]
 
 
+def gcj02_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Shift a frame's shapes (lon/lat degrees) to GCJ-02, to line up with Gaode's tiles."""
+
+    def move(points: np.ndarray) -> np.ndarray:
+        return np.column_stack(wgs84_to_gcj02(points[:, 0], points[:, 1]))
+
+    shifted = shapely.transform(frame.geometry.to_numpy(), move)
+    return frame.set_geometry(shifted, crs=frame.crs)
+
+
 def shift_to_gcj02(data: SupervisionData) -> SupervisionData:
     """Shift every shape to GCJ-02, so that overlays line up with Gaode (and Tencent) tiles."""
-
-    def shift(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-        def move(points: np.ndarray) -> np.ndarray:
-            return np.column_stack(wgs84_to_gcj02(points[:, 0], points[:, 1]))
-
-        shifted = shapely.transform(frame.geometry.to_numpy(), move)
-        return frame.set_geometry(shifted, crs=frame.crs)
-
+    shift = gcj02_frame
     return SupervisionData(
         admin=shift(data.admin),
         grids=shift(data.grids),

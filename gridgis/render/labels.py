@@ -218,6 +218,23 @@ MAP_INTERFACE: Mapping[str, str] = MappingProxyType(
     }
 )
 
+#: The prefecture's map of its registry (``gridgis map REGISTRY``): what differs from the
+#: supervision map's words (:data:`MAP_LABELS`, :data:`MAP_INTERFACE`).
+REGISTRY_MAP_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "title": "安全生产网格化监管示意图",
+        "grids": "基础网格",
+        "county_name": "所属县（市、区）",
+        "place": "所在地",
+        "filing": "备案编号",
+        "applied": "备案入库日期",
+        "latest": "最新备案",
+        "counties": "{count} 个县（市、区）",
+        "not_filed": "尚未备案的县（市、区）：{names}",
+        "search": "搜索：网格编码或名称、村名、乡镇名、县名",
+    }
+)
+
 #: The grid statistics table (网格化统计表, Appendix A sample table 2).
 STATISTICS_LABELS: Mapping[str, str] = MappingProxyType(
     {

@@ -6,4 +6,5 @@
 - :mod:`~gridgis.render.map.geometry` simplifies coverages and colours neighbours apart.
 - :mod:`~gridgis.render.map.assets` reads Leaflet and the page's own script and style.
 - :mod:`~gridgis.render.map.supervision` builds the supervision diagram from a project's frames.
+- :mod:`~gridgis.render.map.registry` builds the prefecture's map of its registry's grids.
 """

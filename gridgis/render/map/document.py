@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -65,6 +65,7 @@ def render_map(
     basemap: Basemap | None = None,
     legend: Iterable[LegendItem] = (),
     notes: Iterable[str] = (),
+    interface: Mapping[str, str] | None = None,
 ) -> str:
     """Build an offline HTML map of the given layers.
 
@@ -81,6 +82,9 @@ def render_map(
     legend : iterable of LegendItem
     notes : iterable of str
         Lines shown under the legend (data caveats, counts not drawn).
+    interface : mapping, optional
+        Words of the page to use instead of :data:`~gridgis.render.labels.MAP_INTERFACE`'s
+        (the search box's hint, say), by the same keys.
 
     Returns
     -------
@@ -118,7 +122,7 @@ def render_map(
             for item in legend
         ],
         "notes": list(notes),
-        "text": dict(MAP_INTERFACE),
+        "text": {**MAP_INTERFACE, **(interface or {})},
     }
     data = json.dumps(
         payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False

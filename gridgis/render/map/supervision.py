@@ -228,16 +228,16 @@ def _territory(
         ),
         crs=admin.crs,
     )
-    villages = _grouped(leaves, "village", village_rows)
-    townships = _grouped(leaves, "township", admin[admin["level"] == "township"])
+    villages = group_leaves(leaves, "village", village_rows)
+    townships = group_leaves(leaves, "township", admin[admin["level"] == "township"])
     if county_code is None:
         county = townships.iloc[:0]
     else:
-        county = _grouped(leaves, "county", county_rows)
+        county = group_leaves(leaves, "county", county_rows)
     return villages, townships, county, leaves
 
 
-def _grouped(frame: gpd.GeoDataFrame, by: str, rows: pd.DataFrame) -> gpd.GeoDataFrame:
+def group_leaves(frame: gpd.GeoDataFrame, by: str, rows: pd.DataFrame) -> gpd.GeoDataFrame:
     """Gather the leaves of each ``by`` group into one MultiPolygon, with the group's attributes.
 
     No union is computed: the map draws outlines along the leaves' edges
@@ -248,7 +248,8 @@ def _grouped(frame: gpd.GeoDataFrame, by: str, rows: pd.DataFrame) -> gpd.GeoDat
     -------
     GeoDataFrame
         ``by`` (also as ``code``), the attributes of ``rows`` matched on their
-        ``code`` (``name``, ``parent_code``, ``households``), and geometry; by code.
+        ``code`` (for admin units ``name``, ``parent_code``, ``households``), and
+        geometry; by code.
     """
     columns = [by, "code", "name", "parent_code", "households"]
     present = frame[frame[by].notna()]
@@ -256,7 +257,10 @@ def _grouped(frame: gpd.GeoDataFrame, by: str, rows: pd.DataFrame) -> gpd.GeoDat
         return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=frame.crs)
     codes, groups = pd.factorize(present[by], sort=True)
     parts, owner = shapely.get_parts(present.geometry.to_numpy(), return_index=True)
-    shapes = shapely.multipolygons(parts, indices=codes[owner])
+    # The leaves need not come group by group (undivided villages follow the
+    # grids), and shapely gathers parts only in the order of their groups.
+    order = np.argsort(codes[owner], kind="stable")
+    shapes = shapely.multipolygons(parts[order], indices=codes[owner][order])
     attributes = rows.drop(columns="geometry").rename(columns={"code": by})
     grouped = gpd.GeoDataFrame(
         {by: np.asarray(groups, dtype=object)}, geometry=shapes, crs=frame.crs
@@ -351,7 +355,7 @@ def _grid_layer(
         fill=np.asarray(GRID_PALETTE, dtype=object)[colours],
         level_text=LEVEL_LABELS["base"] + "网格",
         place=place.to_numpy(),
-        area=_decimals(attributes["area_km2"], 2, " 平方公里").to_numpy(),
+        area=decimal_texts(attributes["area_km2"], 2, " 平方公里").to_numpy(),
     )
     frame = _with_people_and_units(frame, data)
     return Layer(
@@ -422,11 +426,11 @@ def _capacity_text(capacity: pd.DataFrame) -> pd.Series:
     load = table["load_after"] if "load_after" in table else table["load"]
     text = (
         "负荷 "
-        + _decimals(load, 1, "")
+        + decimal_texts(load, 1, "")
         + " / 能力 "
-        + _decimals(table["capacity"], 1, "")
+        + decimal_texts(table["capacity"], 1, "")
         + "（网格员 "
-        + _decimals(table["members"], 2, " 名")
+        + decimal_texts(table["members"], 2, " 名")
         + "）"
     )
     if "moved_units" in table:
@@ -524,7 +528,7 @@ def _enterprise_layers(
     if not public:
         frame = frame.assign(
             employees_text=_integers(_column(frame, "employees")),
-            revenue_text=_decimals(_column(frame, "revenue"), 1, ""),
+            revenue_text=decimal_texts(_column(frame, "revenue"), 1, ""),
         )
         fields += [
             Field("principal", MAP_LABELS["principal"]),
@@ -611,7 +615,8 @@ def _integers(values: pd.Series) -> pd.Series:
     return numbers.round().astype("Int64").astype(str).where(numbers.notna(), None)
 
 
-def _decimals(values: pd.Series, places: int, unit: str) -> pd.Series:
+def decimal_texts(values: pd.Series, places: int, unit: str) -> pd.Series:
+    """Write numbers with ``places`` decimals and a unit (``0.16 平方公里``); None where missing."""
     numbers = pd.to_numeric(values, errors="coerce")
     text = pd.Series(
         np.char.mod(f"%.{places}f", numbers.fillna(0).to_numpy(dtype="float64")),
