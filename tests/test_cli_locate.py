@@ -199,7 +199,7 @@ def test_a_points_file_without_places_is_refused(demo_staffed: Path, tmp_path: P
     points.write_text("名称,备注\n甲,乙\n", encoding="utf-8")
     result = run("locate", demo_staffed, "--points", points, "-o", tmp_path / "o.csv")
     assert result.exit_code == 1
-    assert "no points file header found" in result.output and "名称, 备注" in result.output
+    assert "no points header found" in result.output and "名称, 备注" in result.output
     assert not (tmp_path / "o.csv").exists()
 
 

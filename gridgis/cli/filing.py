@@ -142,7 +142,8 @@ def verify(ctx: click.Context, filing_zip: Path) -> object:
             f"{manifest['counts']['current']} current grids"
         )
         return result
-    click.echo(f"{filing_zip.name}: {len(result.problems)} problems")
+    count = len(result.problems)
+    click.echo(f"{filing_zip.name}: {count} problem{'' if count == 1 else 's'}")
     for problem in result.problems:
         click.echo(problem)
     ctx.exit(1)

@@ -29,7 +29,7 @@ def grid_codes(
             try:
                 codes.append(GridCode.parse(code).format())
             except CodeError as error:
-                raise click.BadParameter(f"{code}: {error}") from None
+                raise click.BadParameter(str(error)) from None
     return tuple(codes)
 
 

@@ -148,7 +148,7 @@ class PostgisRegistry(RegistryStore):
                     self.target.location, connect_timeout=10, application_name="gridgis"
                 )
             except self.psycopg.OperationalError as error:
-                reason = str(error).strip().splitlines()[-1] if str(error).strip() else "refused"
+                reason = str(error).strip().splitlines()[-1].strip() if str(error).strip() else "refused"
                 raise StoreError(f"cannot connect to {self.target.label}: {reason}") from None
         return self._connection
 

@@ -408,7 +408,7 @@ def locate_points(
     table = read_place_table(
         points,
         place_lookup(_POINT_HEADERS),
-        what="points file",
+        what="points",
         accepts=_point_fields,
         needs="经度/纬度 (lon/lat), 坐标, or 所属乡镇/所属村/地址",
         sheet=sheet,
