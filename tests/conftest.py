@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,6 +14,11 @@ from click.testing import CliRunner, Result
 
 from gridgis.paths import DATA_DIR
 from gridgis.testing import synthetic_villages
+
+# The suite checks the English messages; on a workstation with a Chinese locale
+# the CLI would speak Chinese (gridgis/cli/i18n.py). The i18n tests choose their
+# language explicitly. Subprocesses inherit this.
+os.environ["GRIDGIS_LANG"] = "en"
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from gridgis.cli.helpers import warn
+
 if TYPE_CHECKING:
     from gridgis.codes import CodeExplanation
 
@@ -50,7 +52,7 @@ def check(ctx: click.Context, grid_code: str, scheme_path: Path | None, as_json:
         scheme = load_code_scheme(scheme_path) if scheme_path else default_scheme()
         explanation = explain(grid_code, scheme)
     except GridgisError as error:
-        click.echo(f"Error: {error}", err=True)
+        warn(f"Error: {error}")
         ctx.exit(1)
     if as_json:
         click.echo(json.dumps(explanation.as_dict(), ensure_ascii=False, sort_keys=True))

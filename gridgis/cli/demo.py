@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from gridgis.cli.helpers import BRIEF, QUIET
+from gridgis.cli.helpers import BRIEF, QUIET, echo
 
 #: The village re-divided in the demo, as if its load had grown: 谢家井村.
 REDIVIDED_VILLAGE = "640122101204"
@@ -74,12 +74,12 @@ def demo(ctx: click.Context, outdir: Path) -> None:
 
     def step(number: int, name: str, line: str) -> None:
         if verbose:
-            click.echo(f"== {number}. {name}: {line}\n")
+            echo(f"== {number}. {name}: {line}\n")
         elif not quiet:
-            click.echo(f"{number:>2}. {name:<9} {line}")
+            echo(f"{number:>2}. {name:<9} {line}")
 
     if not quiet:
-        click.echo(
+        echo(
             "贺兰县 (640122): the real outline, with fictional townships, villages, "
             f"enterprises and staff; writing to {outdir}/"
         )
@@ -185,7 +185,7 @@ def demo(ctx: click.Context, outdir: Path) -> None:
     step(done + len(hazard_steps.lines), "map", supervision_map.line)
     if quiet:
         return
-    click.echo("")
+    echo("")
     for label, path in (
         ("project, open in QGIS", files["project"]),
         ("problems found by check", files["check"]),
@@ -197,9 +197,9 @@ def demo(ctx: click.Context, outdir: Path) -> None:
         *hazard_steps.files,
         ("supervision map (HTML)", supervision_map.path),
     ):
-        click.echo(f"  {label:<24} {path}")
+        echo(f"  {label:<24} {path}")
     if not verbose:
-        click.echo("Each step's full report: gridgis -v demo")
+        echo("Each step's full report: gridgis -v demo")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gridgis.cli.helpers import format_table
+from gridgis.cli.helpers import echo, format_table
 from gridgis.cli.options import project_argument
 
 
@@ -44,7 +44,7 @@ def diff(project: Path, before: int, after: int, output_format: str, show_all: b
         click.echo(json.dumps(records, ensure_ascii=False, sort_keys=True, indent=1))
         return
     counts = changes["status"].value_counts()
-    click.echo(
+    echo(
         f"version {before} → {after}: "
         + ", ".join(
             f"{STATUS_LABELS[s]} {s} {int(counts[s])}" for s in STATUS_LABELS if s in counts

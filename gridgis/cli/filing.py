@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from gridgis.cli.helpers import command_line, say
+from gridgis.cli.helpers import command_line, echo, say, warn
 from gridgis.cli.options import overwrite_option, project_argument
 
 
@@ -143,9 +143,9 @@ def verify(ctx: click.Context, filing_zip: Path) -> object:
         )
         return result
     count = len(result.problems)
-    click.echo(f"{filing_zip.name}: {count} problem{'' if count == 1 else 's'}")
+    echo(f"{filing_zip.name}: {count} problem{'' if count == 1 else 's'}")
     for problem in result.problems:
-        click.echo(problem)
+        echo(problem)
     ctx.exit(1)
     return result
 
@@ -168,9 +168,9 @@ def apply(ctx: click.Context, target: str, filing_zip: Path) -> object:
     try:
         report = apply_filing(target, filing_zip)
     except FilingRejected as error:
-        click.echo(f"Error: {filing_zip.name} was refused; nothing was changed:", err=True)
+        warn(f"Error: {filing_zip.name} was refused; nothing was changed:")
         for reason in error.reasons:
-            click.echo(reason, err=True)
+            warn(reason)
         ctx.exit(1)
     if report.already_applied:
         say(f"filing {report.filing_id} was applied already (on {report.applied}); nothing changed")

@@ -4,6 +4,9 @@ Commands print their reports through :func:`say`, which ``-q`` silences
 (so ``gridgis -q …`` prints only warnings and errors), and ``gridgis demo``
 turns into one summary line per step. Data a user asked for on stdout (CSV or
 JSON) is printed with ``click.echo`` directly, whatever ``-q`` says.
+
+:func:`say`, :func:`warn` and :func:`echo` print in the user's language
+(:func:`gridgis.cli.i18n.translate_message`); tables and data pass unchanged.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import TypeVar
 
 import click
 
+from gridgis.cli.i18n import translate_message
 from gridgis.render.text import display_width
 
 T = TypeVar("T")
@@ -33,12 +37,17 @@ def _meta(key: str) -> bool:
 def say(message: str = "") -> None:
     """Print a line of a command's report on stdout, unless ``-q`` or the demo hides it."""
     if not (_meta(QUIET) or _meta(BRIEF)):
-        click.echo(message)
+        click.echo(translate_message(message))
 
 
 def warn(message: str) -> None:
     """Print a warning on stderr; ``-q`` keeps warnings."""
-    click.echo(message, err=True)
+    click.echo(translate_message(message), err=True)
+
+
+def echo(message: str = "", *, err: bool = False) -> None:
+    """Print a line in the user's language whatever ``-q`` says (the demo's summary lines)."""
+    click.echo(translate_message(message), err=err)
 
 
 def progress_bar(items: Iterable[T], *, total: int | None = None, label: str = "") -> Iterator[T]:

@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from gridgis import __version__
+from gridgis.cli.i18n import MessageFormatter, localise, localise_error, translate_message
 from gridgis.errors import GridgisError
 
 logger = logging.getLogger("gridgis")
@@ -27,7 +28,25 @@ _UNWINDING_SIGNALS = ("SIGTERM", "SIGHUP")
 
 
 class GridgisGroup(click.Group):
-    """A click group that turns gridgis errors into one sentence and exit code 1."""
+    """A click group that turns gridgis errors into one sentence and exit code 1.
+
+    It also speaks the user's language (:mod:`gridgis.cli.i18n`): each run gives
+    the whole command tree its help in Chinese or English, and errors are
+    shown in that language with their exit codes unchanged.
+    """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the command line in the language the environment asks for."""
+        localise(self)
+        return super().main(*args, **kwargs)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        """Parse the group's own options, with usage errors in the user's language."""
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.ClickException as error:
+            _reraise_localised(error)
+            raise
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the chosen command, translating errors for the terminal."""
@@ -52,7 +71,7 @@ class GridgisGroup(click.Group):
         except GridgisError as error:
             if ctx.meta.get("gridgis.verbose", 0) > 0:
                 traceback.print_exc()
-            click.echo(f"Error: {error}", err=True)
+            click.echo(translate_message(f"Error: {error}"), err=True)
             ctx.exit(1)
         except BrokenPipeError:
             # The reader of our output went away (| head); stop quietly.
@@ -60,19 +79,31 @@ class GridgisGroup(click.Group):
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(1)
         except KeyboardInterrupt:
-            click.echo("Interrupted; nothing was changed.", err=True)
+            click.echo(translate_message("Interrupted; nothing was changed."), err=True)
             ctx.exit(130)
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        except click.ClickException as error:
+            _reraise_localised(error)
+            raise
+        except (click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as error:  # a bug: still one sentence unless --verbose
             if ctx.meta.get("gridgis.verbose", 0) > 0:
                 traceback.print_exc()
             click.echo(
-                f"Internal error: {type(error).__name__}: {error} "
-                "(run with --verbose for the traceback and please report it)",
+                translate_message(
+                    f"Internal error: {type(error).__name__}: {error} "
+                    "(run with --verbose for the traceback and please report it)"
+                ),
                 err=True,
             )
             ctx.exit(1)
+
+
+def _reraise_localised(error: click.ClickException) -> None:
+    """Raise ``error`` in the user's language, if that is not English."""
+    localised = localise_error(error)
+    if localised is not error:
+        raise localised from error
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -94,7 +125,7 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
     ctx.meta["gridgis.quiet"] = quiet
     level = logging.INFO - 10 * verbose + 10 * quiet
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setFormatter(MessageFormatter("%(message)s"))
     logger.handlers[:] = [handler]
     logger.setLevel(max(logging.DEBUG, min(level, logging.ERROR)))
     logger.propagate = False

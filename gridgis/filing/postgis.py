@@ -148,7 +148,8 @@ class PostgisRegistry(RegistryStore):
                     self.target.location, connect_timeout=10, application_name="gridgis"
                 )
             except self.psycopg.OperationalError as error:
-                reason = str(error).strip().splitlines()[-1].strip() if str(error).strip() else "refused"
+                lines = str(error).strip().splitlines()
+                reason = lines[-1].strip() if lines else "refused"
                 raise StoreError(f"cannot connect to {self.target.label}: {reason}") from None
         return self._connection
 
