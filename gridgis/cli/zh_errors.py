@@ -222,6 +222,30 @@ project {path} is read-only (mode {mode}); gridgis will not replace it. Make it 
 folder {path} does not exist
     文件夹 {path} 不存在
 
+ledger file not found: {path}
+    找不到台账文件：{path}
+
+roster file not found: {path}
+    找不到人员名册文件：{path}
+
+hazard reports file not found: {path}
+    找不到隐患上报文件：{path}
+
+feedback file not found: {path}
+    找不到办理反馈文件：{path}
+
+points file not found: {path}
+    找不到点位文件：{path}
+
+departments file not found: {path}
+    找不到部门配置文件：{path}
+
+file not found: {path}
+    找不到文件：{path}
+
+{path} is the project {name}; an export never replaces a project. Choose another output file
+    {path} 就是工程文件 {name}；导出绝不会覆盖工程文件。请另选输出文件
+
 version {version:int} does not exist; versions run from 1 to {last:int}
     版本 {version} 不存在；现有版本为 1 到 {last}
 
