@@ -115,6 +115,28 @@ def test_killed_writer_leaves_file_byte_identical(project: Path) -> None:
     assert open_project(project).current_version == 2
 
 
+def test_an_interrupt_during_the_clean_up_still_removes_the_session(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C (or SIGTERM, which the CLI turns into the same) arriving while a
+    # session closes must not leave its folder of enterprise data behind: the
+    # signal waits until the folder is gone, then interrupts as usual.
+    from gridgis.io.store import ProjectWriter
+
+    discard = ProjectWriter._discard
+
+    def interrupted_discard(self: ProjectWriter) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        discard(self)
+
+    monkeypatch.setattr(ProjectWriter, "_discard", interrupted_discard)
+    with pytest.raises(KeyboardInterrupt):
+        with edit_project(project, command="interrupted") as writer:
+            writer.put_layer("admin_units", box_villages()[["code", "geometry"]].iloc[:2])
+    assert not [p for p in project.parent.iterdir() if p.name.endswith(".tmp")]
+    assert open_project(project).current_version == 2
+
+
 def test_second_writer_gets_project_in_use(project: Path) -> None:
     with project_lock(project, command="gridgis divide (holder)"):
         with pytest.raises(ProjectInUseError, match=r"in use by another gridgis command .*divide"):

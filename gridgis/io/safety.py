@@ -26,15 +26,57 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from gridgis.errors import InputDataError
 from gridgis.io.lock import SIDECAR_NAME
+
+#: The signals that interrupt a command (Ctrl-C, ``kill``, a closed terminal).
+_INTERRUPTING_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+@contextlib.contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Hold back Ctrl-C, ``SIGTERM`` and ``SIGHUP`` until the block has run.
+
+    Clean-up that must finish (removing a session folder of enterprise data)
+    runs in a ``finally``; an interrupt arriving there would raise inside it
+    and leave the rest undone. Here a signal is only noted while the block
+    runs, and then handed to the handler that was in place, so it interrupts
+    as usual right after the block. Signal handlers belong to the main thread,
+    so elsewhere the block just runs.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[tuple[int, Any]] = []
+    previous = {
+        number: signal.signal(number, lambda signum, frame: received.append((signum, frame)))
+        for number in _INTERRUPTING_SIGNALS
+    }
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if received:
+            signum, frame = received[0]
+            handler = previous[signum]
+            if callable(handler):
+                handler(signum, frame)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(signum)
+
 
 #: A text cell starting with one of these is read by Excel and WPS as a formula
 #: (OWASP, "CSV Injection"); in CSV it gets a leading ``'``.

@@ -68,6 +68,7 @@ from gridgis.io.layers import (
 )
 from gridgis.io.lock import project_lock
 from gridgis.io.metadata import finish_metadata
+from gridgis.io.safety import uninterrupted
 from gridgis.io.views import create_views
 from gridgis.progress import Progress, silent
 from gridgis.schema import HISTORY_COLUMNS, SCHEMA_VERSION, SETTINGS, TABLES, VERSIONED_LAYERS
@@ -991,10 +992,10 @@ def edit_project(
     with project_lock(path, command=command, timeout=timeout):
         _remove_stale_sessions(path)
         session = session_folder(path)
-        os.mkdir(session, 0o700)
         working = session / path.name
         writer: ProjectWriter | None = None
         try:
+            os.mkdir(session, 0o700)
             if create:
                 _create_schema(working, meta or {})
                 version = 1
@@ -1016,9 +1017,12 @@ def edit_project(
             os.replace(working, path)
             _fsync_directory(path.parent)
         finally:
-            if writer is not None:
-                writer._discard()
-            shutil.rmtree(session, ignore_errors=True)
+            # An interrupt landing here would leave the session folder (enterprise
+            # data) behind, so it waits until the folder is gone.
+            with uninterrupted():
+                if writer is not None:
+                    writer._discard()
+                shutil.rmtree(session, ignore_errors=True)
 
 
 def _fsync(path: Path) -> None:
