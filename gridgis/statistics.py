@@ -29,9 +29,12 @@ How each number is counted (also in the README, "stats"):
 - **People.** A township row names the people the roster places at the
   township itself, each with the title (``张三（副县长）``); its 网格管理员
   column adds how many 网格员 serve its villages and grids, full- and
-  part-time. A department row names the department's people. Functional
-  areas (chemical parks) get rows once the project stores them; it does not
-  yet.
+  part-time. A department row names the department's people.
+- **Functional areas.** A chemical park, development zone or farm run as its
+  own township-level unit has a township code in the range 400-599 of the
+  statistical division code (类似乡级单位). Such a unit gets a 功能区 row after
+  the departments, counted and staffed as a township row is, instead of a
+  township row.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from gridgis.admin import township_kind
 from gridgis.staff import GRID_MEMBER
 
 __all__ = [
@@ -49,6 +53,7 @@ __all__ = [
     "StatisticsRow",
     "UnitCounts",
     "count_statistics",
+    "is_functional_area",
     "village_kind",
 ]
 
@@ -117,6 +122,19 @@ class GridStatistics:
     territorial_units: int = 0
     sector_units: int = 0
     unassigned_units: int = 0
+
+
+def is_functional_area(township_code: str) -> bool:
+    """Say whether a township-level code is a functional area (part 400-599, 类似乡级单位).
+
+    Examples
+    --------
+    >>> [is_functional_area(c) for c in ("640122001", "640122101", "640122400")]
+    [False, False, True]
+    """
+    part = township_code[6:9]
+    kind = township_kind(int(part)) if part.isdigit() else None
+    return kind is not None and kind[0] == "other"
 
 
 def village_kind(code: str) -> str:
@@ -199,11 +217,13 @@ def count_statistics(
         for key, group in unit_rows.groupby("row_key", sort=False)
     }
     rows: list[StatisticsRow] = []
+    areas: list[StatisticsRow] = []
     townships = admin_units[admin_units["level"] == "township"].sort_values("code")
     for code, name in zip(townships["code"].astype(str), townships["name"], strict=True):
-        rows.append(
+        functional = is_functional_area(code)
+        (areas if functional else rows).append(
             StatisticsRow(
-                "township",
+                "area" if functional else "township",
                 code,
                 str(name),
                 _township_people(staff, code),
@@ -229,6 +249,7 @@ def count_statistics(
                 sector_grids=len(own),
             )
         )
+    rows.extend(areas)
     if "unknown" in row_units:
         rows.append(StatisticsRow("unknown", "", "未能确定所属乡镇", {}, row_units["unknown"]))
     total = sum((row.units for row in rows), UnitCounts())
