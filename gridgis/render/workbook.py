@@ -77,7 +77,12 @@ def write_workbook(
 
     Examples
     --------
-    >>> write_workbook({"重复": duplicates}, Path("quality.xlsx"), protected=[project])
+    >>> import pandas as pd
+    >>> duplicates = pd.DataFrame({"企业名称": ["=HYPERLINK('x')", "甲"], "行": [3, 9]})
+    >>> write_workbook({"重复": duplicates}, Path("quality.xlsx"))
+    >>> from openpyxl import load_workbook
+    >>> load_workbook("quality.xlsx")["重复"]["A2"].data_type  # text stays text
+    's'
     """
     path = Path(path)
     check_output_path(path, overwrite=overwrite, suffixes={".xlsx"}, protected=protected)
