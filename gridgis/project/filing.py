@@ -35,12 +35,13 @@ from gridgis.io.safety import atomic_path, check_output_path
 from gridgis.io.store import ProjectWriter, edit_project
 from gridgis.project.access import open_for_writing
 from gridgis.schema import FILINGS, conform
+from gridgis.summary import Summarised
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class FilingReport:
+@dataclass(repr=False)
+class FilingReport(Summarised):
     """What ``filing create`` wrote."""
 
     output: Path
@@ -55,6 +56,22 @@ class FilingReport:
     counts: dict[str, int]
     members: list[str]
     notes: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[tuple[str, object]]:
+        """Return the report's lines (see :class:`Summarised`)."""
+        changes = ", ".join(
+            f"{self.counts[kind]} {kind}"
+            for kind in ("new", "split", "merged", "boundary changed", "retired")
+            if self.counts.get(kind)
+        )
+        return [
+            ("filing", f"{self.filing_id} (number {self.number})"),
+            ("follows", self.previous_filing or "nothing: a baseline"),
+            ("versions", f"{self.version_from} → {self.version_to}"),
+            ("changes", changes or "none"),
+            ("current grids", self.counts.get("current", 0)),
+            ("zip", str(self.output)),
+        ]
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from gridgis.render.labels import MAP_LABELS
 from gridgis.render.map.layers import Basemap, basemap
 from gridgis.render.map.supervision import PRIVATE_FIELDS, SupervisionData, supervision_map
 from gridgis.staff import ROLES, responsibilities
+from gridgis.summary import Summarised
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +53,8 @@ _ADMIN_COLUMNS = ["code", "name", "level", "parent_code", "households"]
 _ENTERPRISE_COLUMNS = ["enterprise_id", "sector", "risk", "major_hazard_grade"]
 
 
-@dataclass(frozen=True)
-class MapReport:
+@dataclass(frozen=True, repr=False)
+class MapReport(Summarised):
     """What :func:`write_map` drew and wrote."""
 
     output: Path
@@ -65,6 +66,18 @@ class MapReport:
     unassigned: int
     basemap: str
     public: bool
+
+    def lines(self) -> list[tuple[str, object]]:
+        """Return the report's lines (see :class:`Summarised`)."""
+        return [
+            ("map", str(self.output)),
+            ("size", f"{self.bytes / 2**20:.2f} MiB"),
+            ("version", self.version),
+            ("base grids", self.grids),
+            ("sector grids", self.sector_grids),
+            ("units", f"{self.enterprises} ({self.unassigned} unassigned)"),
+            ("basemap", self.basemap + (", public" if self.public else "")),
+        ]
 
 
 def write_map(
