@@ -12,7 +12,7 @@ prints one row each:
   cells where the load leaves little room per grid, and spopt takes tens of
   minutes on those), with the fewest grids per village (``ceil(load /
   limit)``). spopt's ``MaxPHeuristic`` takes a floor, not a ceiling, and
-  measured 47 s on a 400-cell toy (DESIGN.md): too slow for a county, so
+  measured 47 s on a 400-cell toy: too slow for a county, so
   region k-means is the spopt baseline.
 
 gridgis runs twice: as it divides by default, keeping the village's own
@@ -80,8 +80,7 @@ def load_data(
             ignore_index=True,
         )
         return villages, gpd.GeoDataFrame(barriers, crs=CGCS2000), "demo county (data/demo)"
-    outline_file = OUTLINE if OUTLINE.exists() else Path("/work/shared/data/helan_county.geojson")
-    outline = gpd.read_file(outline_file).to_crs(CGCS2000).geometry.iloc[0]
+    outline = gpd.read_file(OUTLINE).to_crs(CGCS2000).geometry.iloc[0]
     n = synthetic or 100
     villages = synthetic_villages(
         outline,

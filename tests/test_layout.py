@@ -135,8 +135,11 @@ def test_nothing_points_outside_the_repository() -> None:
         for path in [
             *PACKAGE.rglob("*.py"),
             *(PACKAGE.parent / "tests").rglob("*.py"),
+            *(PACKAGE.parent / "scripts").rglob("*.py"),
             *(PACKAGE.parent / "docs").rglob("*.md"),
+            *(PACKAGE.parent / "data").glob("*.toml"),
             PACKAGE.parent / "README.md",
+            PACKAGE.parent / "setup.cfg",
         ]
         if path.name != "test_layout.py"
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
