@@ -20,14 +20,12 @@ import geopandas as gpd
 import pandas as pd
 
 from gridgis.county import CountyContacts, load_county
-from gridgis.io.safety import atomic_path
 from gridgis.io.store import open_project
 from gridgis.project.documents import (
+    HtmlPages,
     base_grids,
-    check_files,
     file_name,
     output_folder,
-    print_beside,
     read_admin,
     read_staff,
     require_staff,
@@ -36,7 +34,6 @@ from gridgis.render.cards import Contact, MemberCard, cards_html
 from gridgis.render.figure import figure_bytes
 from gridgis.render.labels import CARD_LABELS
 from gridgis.render.maps import grid_short_names, sector_figure, village_figure
-from gridgis.render.pdf import find_browser
 from gridgis.staff import GRID_MEMBER, people_of_grids
 
 _CONTACT = "联系负责人"
@@ -109,9 +106,7 @@ def write_cards(
     groups = _groups(chosen, people, admin)
     folder = output_folder(folder, protected=[project])
     pages = {key: folder / file_name(*key, CARD_LABELS["title"], suffix=".html") for key in groups}
-    outputs = [*pages.values(), *(p.with_suffix(".pdf") for p in pages.values())]
-    check_files(outputs if pdf else list(pages.values()), overwrite=overwrite, protected=[project])
-    browser = find_browser() if pdf and pages else None
+    files = HtmlPages(list(pages.values()), pdf=pdf, overwrite=overwrite, protected=[project])
     total = 0
     for key, (place_grids, members) in groups.items():
         cards = _cards(
@@ -124,12 +119,8 @@ def write_cards(
             f"{day.year}年{day.month}月{day.day}日",
         )
         total += len(cards)
-        with atomic_path(pages[key]) as temporary:
-            temporary.write_text(cards_html(cards, title=key[1]), encoding="utf-8")
-    written = list(pages.values())
-    if browser is not None:
-        written += print_beside(list(pages.values()), browser)
-    return CardsReport(total, len(pages), written)
+        files.write(pages[key], cards_html(cards, title=key[1]))
+    return CardsReport(total, len(pages), files.finish())
 
 
 def _groups(

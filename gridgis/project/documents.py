@@ -16,11 +16,12 @@ import geopandas as gpd
 import pandas as pd
 
 from gridgis.errors import InputDataError
-from gridgis.io.safety import check_output_path
+from gridgis.io.safety import atomic_path, check_output_path
 from gridgis.io.store import ProjectReader
-from gridgis.render.pdf import print_pdfs
+from gridgis.render.pdf import find_browser, print_pdfs
 
 __all__ = [
+    "HtmlPages",
     "base_grids",
     "check_codes",
     "check_files",
@@ -137,6 +138,35 @@ def base_grids(
     if townships:
         keep |= village_code.str[:9].isin(list(townships))
     return base[keep].sort_values("grid_code").reset_index(drop=True)
+
+
+class HtmlPages:
+    """Print-ready HTML pages, and their PDFs, written whole or refused before any work.
+
+    Made before the pages are composed, it refuses an output that exists
+    (without ``overwrite``) or is the project, and finds the browser that will
+    print the PDFs, so a command fails before its work, not half-way.
+    :meth:`write` writes one page atomically; :meth:`finish` prints them all.
+    """
+
+    def __init__(
+        self, paths: Sequence[Path], *, pdf: bool, overwrite: bool, protected: Sequence[Path]
+    ) -> None:
+        self.paths = list(paths)
+        outputs = [*self.paths, *(p.with_suffix(".pdf") for p in self.paths)] if pdf else self.paths
+        check_files(outputs, overwrite=overwrite, protected=protected)
+        self.browser = find_browser() if pdf and self.paths else None
+
+    def write(self, path: Path, html: str) -> None:
+        """Write one page (one of ``paths``)."""
+        with atomic_path(path) as temporary:
+            temporary.write_text(html, encoding="utf-8")
+
+    def finish(self) -> list[Path]:
+        """Print every page to the PDF beside it (when asked); return every file written."""
+        if self.browser is None:
+            return list(self.paths)
+        return [*self.paths, *print_beside(self.paths, self.browser)]
 
 
 def print_beside(pages: list[Path], browser: str) -> list[Path]:

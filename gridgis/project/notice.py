@@ -31,15 +31,13 @@ import shapely
 
 from gridgis.county import load_county, require_complaint_line
 from gridgis.errors import InputDataError
-from gridgis.io.safety import atomic_path
 from gridgis.io.store import ProjectReader, open_project
 from gridgis.io.vector import read_vector
 from gridgis.project.documents import (
+    HtmlPages,
     base_grids,
-    check_files,
     file_name,
     output_folder,
-    print_beside,
     read_admin,
     read_staff,
     require_staff,
@@ -48,7 +46,6 @@ from gridgis.render.figure import figure_bytes
 from gridgis.render.labels import NOTICE_LABELS
 from gridgis.render.maps import grid_short_names, village_figure
 from gridgis.render.notice import NoticeGrid, NoticePerson, VillageNotice, notice_html
-from gridgis.render.pdf import find_browser
 from gridgis.staff import GRID_MEMBER, people_of_grids
 from gridgis.statistics import village_kind
 from gridgis.surroundings import describe_surroundings
@@ -138,11 +135,7 @@ def write_notices(
     targets = {
         code: folder / file_name(code, names.get(code, ""), suffix=".html") for code in codes
     }
-    outputs = [*targets.values(), *(p.with_suffix(".pdf") for p in targets.values())]
-    check_files(
-        outputs if pdf else list(targets.values()), overwrite=overwrite, protected=[project]
-    )
-    browser = find_browser() if pdf and codes else None
+    files = HtmlPages(list(targets.values()), pdf=pdf, overwrite=overwrite, protected=[project])
     lines = _barrier_lines(barriers)
     people = people_of_grids(staff, chosen)
     all_base = grids[(grids["level"] == "base") & (grids["kind"] == "territorial")]
@@ -159,12 +152,8 @@ def write_notices(
             date=f"{day.year}年{day.month}月{day.day}日",
             version=reader.current_version,
         )
-        with atomic_path(targets[code]) as temporary:
-            temporary.write_text(notice_html(notice), encoding="utf-8")
-    written = list(targets.values())
-    if browser is not None:
-        written += print_beside(list(targets.values()), browser)
-    return NoticeReport(codes, written, unchanged, since, len(chosen))
+        files.write(targets[code], notice_html(notice))
+    return NoticeReport(codes, files.finish(), unchanged, since, len(chosen))
 
 
 def _barrier_lines(paths: Sequence[Path]) -> gpd.GeoDataFrame | None:
