@@ -227,14 +227,7 @@ def import_hazards(
             record_inputs(writer, "hazards", [reports_path])
             record_configuration(writer, "hazards", settings.source)
             _put_reports(writer, pd.concat([current, new], ignore_index=True))
-            events = routed.events.assign(
-                source=reports_path.name,
-                source_row=table.rows["source_row"].reindex(routed.events["position"]).to_numpy(),
-                version=writer.version,
-            )
-            writer.append_table(
-                "hazard_events", conform(events, HAZARD_EVENTS), HAZARD_EVENTS.title
-            )
+            _append_events(writer, routed.events, reports_path, table.rows)
             writer.note = (
                 f"import hazard reports {reports_path.name}: {len(new)} new, "
                 f"{int(new['fixed_on_spot'].sum())} fixed on the spot"
@@ -323,15 +316,8 @@ def update_hazards(
         if len(applied.events):
             record_inputs(writer, "hazard_feedback", [feedback_path])
             _put_reports(writer, _with_states(current, applied.reports))
-            recorded = applied.events.assign(
-                date=[day.isoformat() for day in applied.events["date"]],
-                source=feedback_path.name,
-                source_row=table.rows["source_row"].reindex(applied.events["position"]).to_numpy(),
-                version=writer.version,
-            )
-            writer.append_table(
-                "hazard_events", conform(recorded, HAZARD_EVENTS), HAZARD_EVENTS.title
-            )
+            dated = applied.events.assign(date=[day.isoformat() for day in applied.events["date"]])
+            _append_events(writer, dated, feedback_path, table.rows)
             writer.note = (
                 f"update hazard reports {feedback_path.name}: {len(applied.events)} changes to "
                 f"{len(applied.reports)} reports"
@@ -599,6 +585,18 @@ def _current_reports(reader: ProjectReader, *, version: int | None = None) -> gp
         if HAZARDS.columns[names.index(name)].type == "text":
             frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
     return gpd.GeoDataFrame(frame, geometry=stored.geometry.to_numpy(), crs=CGCS2000)
+
+
+def _append_events(
+    writer: ProjectWriter, events: pd.DataFrame, source: Path, file_rows: pd.DataFrame
+) -> None:
+    """Add changes of state to the record, each with the file and row it came from."""
+    recorded = events.assign(
+        source=source.name,
+        source_row=file_rows["source_row"].reindex(events["position"]).to_numpy(),
+        version=writer.version,
+    )
+    writer.append_table("hazard_events", conform(recorded, HAZARD_EVENTS), HAZARD_EVENTS.title)
 
 
 def _put_reports(writer: ProjectWriter, reports: pd.DataFrame) -> None:
