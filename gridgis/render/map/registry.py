@@ -42,11 +42,11 @@ from gridgis.render.map.document import render_map
 from gridgis.render.map.geometry import neighbour_colours, simplify_coverage
 from gridgis.render.map.layers import Basemap, Field, Layer, LegendItem, Style
 from gridgis.render.map.supervision import (
-    DEPARTMENT_PALETTE,
     GRID_PALETTE,
     TOLERANCE_M,
     UNDIVIDED_COLOUR,
     decimal_texts,
+    department_fills,
     group_leaves,
 )
 
@@ -273,10 +273,7 @@ def _undivided_layer(leaves: gpd.GeoDataFrame, territorial: gpd.GeoDataFrame) ->
 
 def _sector_layer(sector: gpd.GeoDataFrame) -> Layer:
     """Every county's sector grids, by department; off when the map opens."""
-    number = pd.to_numeric(sector["department"], errors="coerce").fillna(1).astype("int64")
-    frame = sector.assign(
-        fill=np.asarray(DEPARTMENT_PALETTE, dtype=object)[(number.to_numpy() - 1) % 8]
-    )
+    frame = sector.assign(fill=department_fills(sector["department"]))
     keep = ["grid_code", "name", "fill", *(f.column for f in FIELDS), "geometry"]
     return Layer(
         key="sector",
@@ -320,12 +317,16 @@ def _legend(sector: gpd.GeoDataFrame, *, undivided: bool) -> list[LegendItem]:
     items = [LegendItem(MAP_LABELS["neighbours"], GRID_PALETTE[0], "fill", "#4d4d4d")]
     if undivided:
         items.append(LegendItem(MAP_LABELS["undivided"], UNDIVIDED_COLOUR, "fill", "#4d4d4d"))
-    number = pd.to_numeric(sector["department"], errors="coerce").fillna(1).astype("int64")
-    departments = pd.DataFrame({"department": number, "name": sector["name"].astype(str)})
+    departments = pd.DataFrame(
+        {
+            "department": pd.to_numeric(sector["department"], errors="coerce").fillna(1),
+            "name": sector["name"].astype(str),
+            "fill": department_fills(sector["department"]),
+        }
+    )
     # Each county has its own grid of a department, mostly of the same name: listed once.
     for row in departments.drop_duplicates("name").sort_values(["department", "name"]).itertuples():
-        colour = DEPARTMENT_PALETTE[(int(row.department) - 1) % 8]
-        items.append(LegendItem(str(row.name), colour, "fill"))
+        items.append(LegendItem(str(row.name), str(row.fill), "fill"))
     for key, stroke, _, dash in reversed(OUTLINES):
         items.append(LegendItem(MAP_LABELS[key], stroke, "line", dash=dash))
     return items

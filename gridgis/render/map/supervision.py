@@ -78,6 +78,20 @@ DEPARTMENT_PALETTE: tuple[str, ...] = (
     "#5e3c99",
     "#b35806",
 )
+
+
+def department_fills(departments: pd.Series) -> np.ndarray:
+    """Return each sector grid's fill: its department's colour (unknown: the first).
+
+    Examples
+    --------
+    >>> department_fills(pd.Series([1, 2, 9, None])).tolist()
+    ['#7b3294', '#008837', '#7b3294', '#7b3294']
+    """
+    number = pd.to_numeric(departments, errors="coerce").fillna(1).astype("int64").to_numpy()
+    return np.asarray(DEPARTMENT_PALETTE, dtype=object)[(number - 1) % len(DEPARTMENT_PALETTE)]
+
+
 #: Default simplification, metres. Grid edges move by at most about this
 #: much: under two pixels up to zoom 16 (1.9 m a pixel at 38.5°N), where a
 #: planner reads a whole village.
@@ -446,9 +460,8 @@ def _capacity_text(capacity: pd.DataFrame) -> pd.Series:
 
 
 def _sector_layer(sector: gpd.GeoDataFrame, data: SupervisionData) -> Layer:
-    number = pd.to_numeric(sector["department"], errors="coerce").fillna(1).astype("int64")
     frame = sector[["grid_code", "name", "geometry"]].assign(
-        fill=np.asarray(DEPARTMENT_PALETTE, dtype=object)[(number.to_numpy() - 1) % 8],
+        fill=department_fills(sector["department"]),
         level_text=LEVEL_LABELS["county"] + KIND_LABELS["sector"],
     )
     frame = _with_people_and_units(frame, data)
@@ -586,9 +599,9 @@ def _legend(sector: gpd.GeoDataFrame, *, undivided: bool) -> list[LegendItem]:
     items = [LegendItem(MAP_LABELS["neighbours"], GRID_PALETTE[0], "fill", "#4d4d4d")]
     if undivided:
         items.append(LegendItem(MAP_LABELS["undivided"], UNDIVIDED_COLOUR, "fill", "#4d4d4d"))
-    number = pd.to_numeric(sector["department"], errors="coerce").fillna(1).astype("int64")
-    for name, department in zip(sector["name"], number, strict=True):
-        items.append(LegendItem(str(name), DEPARTMENT_PALETTE[(department - 1) % 8], "fill"))
+    fills = department_fills(sector["department"])
+    for name, colour in zip(sector["name"], fills, strict=True):
+        items.append(LegendItem(str(name), colour, "fill"))
     items += [
         LegendItem(MAP_LABELS["county"], "#111111", "line"),
         LegendItem(MAP_LABELS["township"], "#2f2f2f", "line", dash="8 5"),
