@@ -824,3 +824,14 @@ def test_reading_order_recovers_jittered_rows(n_rows: int, n_cols: int, seed: in
     order = reading_order(xs[shuffle], ys[shuffle])
     assert sorted(order.tolist()) == list(range(xs.size))
     assert shuffle[order].tolist() == list(range(xs.size))
+
+
+def test_every_registry_name_is_reachable_from_the_package() -> None:
+    # gridgis.codes lists the registry's names itself, so that reading a code
+    # does not import pandas; the list must keep up with the module.
+    import gridgis.codes
+    import gridgis.codes.registry
+
+    for name in gridgis.codes.registry.__all__:
+        assert getattr(gridgis.codes, name) is getattr(gridgis.codes.registry, name), name
+        assert name in gridgis.codes.__all__, name
